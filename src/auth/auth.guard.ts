@@ -1,0 +1,40 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ChatError } from '../common/chat-error.js';
+import type { AuthenticatedRequest } from './current-user.decorator.js';
+import { IS_PUBLIC } from './public.decorator.js';
+import { TokenService } from './token.service.js';
+
+/** Global HTTP guard: every route needs a bearer token unless marked @Public(). */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') {
+      return true; // sockets are authenticated once, at the handshake
+    }
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) {
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const userId = this.tokens.verify(bearerToken(request.headers.authorization));
+    if (!userId) {
+      throw new ChatError('unauthorized', 'A valid bearer token is required');
+    }
+    request.userId = userId;
+    return true;
+  }
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}

@@ -1,0 +1,37 @@
+/** The error codes of the contract, shared by both transports. */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+/**
+ * A failure the caller can act on. Services throw it; the HTTP filter and the
+ * socket gateway each turn it into their transport's error shape.
+ */
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: string[],
+  ) {
+    super(message);
+  }
+
+  static validation(details: string[]): ChatError {
+    return new ChatError('validation_failed', 'Validation failed', details);
+  }
+  static notFound(message: string): ChatError {
+    return new ChatError('not_found', message);
+  }
+  static forbidden(message: string): ChatError {
+    return new ChatError('forbidden', message);
+  }
+  static conflict(message: string): ChatError {
+    return new ChatError('conflict', message);
+  }
+}

@@ -1,0 +1,74 @@
+import {
+  ArgumentsHost,
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { ErrorCode } from './chat-error.js';
+import { toChatError } from './to-chat-error.js';
+
+const STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
+  validation_failed: HttpStatus.BAD_REQUEST,
+  unauthorized: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  rate_limited: HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  internal: HttpStatus.INTERNAL_SERVER_ERROR,
+};
+
+/**
+ * Every HTTP error leaves as Nest's `{ statusCode, message, error }`.
+ * Unexpected failures are logged with a request id that the body repeats,
+ * and their details never reach the client.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const [status, body] = this.describe(exception, request);
+    response.status(status).json(body);
+  }
+
+  private describe(exception: unknown, request: Request): [number, object] {
+    if (exception instanceof HttpException) {
+      // Nest's own errors (unknown route, body too large, …) already have the shape.
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      return [status, typeof body === 'object' ? body : { statusCode: status, message: body }];
+    }
+    const error = toChatError(exception);
+    if (error) {
+      const status = STATUS_BY_CODE[error.code];
+      const message = error.details ?? error.message;
+      return [status, { statusCode: status, message, error: HTTP_REASONS[status] ?? 'Error' }];
+    }
+    const requestId = randomUUID();
+    this.logger.error(
+      `${request.method} ${request.url} failed (request ${requestId})`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    const body = { statusCode: 500, message: 'Internal server error', error: 'Internal Server Error' };
+    return [500, { ...body, requestId }];
+  }
+}
+
+const HTTP_REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};

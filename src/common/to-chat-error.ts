@@ -1,0 +1,55 @@
+import { HttpException } from '@nestjs/common';
+import { ChatError } from './chat-error.js';
+
+// Postgres SQLSTATE classes and driver errors that mean "the database is not
+// there right now", as opposed to a bug: the caller may retry.
+const UNAVAILABLE_SQLSTATES = /^(08|53|57P0[1-4])/;
+const UNAVAILABLE_MESSAGES =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+
+export function isDependencyUnavailable(error: unknown): boolean {
+  const candidates = [error, (error as { driverError?: unknown })?.driverError];
+  return candidates.some((e) => {
+    if (!(e instanceof Error)) {
+      return false;
+    }
+    const code = (e as { code?: unknown }).code;
+    return (
+      (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.test(code) || /^E[A-Z]+$/.test(code))) ||
+      UNAVAILABLE_MESSAGES.test(e.message)
+    );
+  });
+}
+
+/**
+ * Any thrown value as a contract error. `null` means an unexpected failure:
+ * the caller logs it and answers `internal` without details.
+ */
+export function toChatError(error: unknown): ChatError | null {
+  if (error instanceof ChatError) {
+    return error;
+  }
+  if (error instanceof HttpException) {
+    return fromHttpException(error);
+  }
+  if (isDependencyUnavailable(error)) {
+    return new ChatError('unavailable', 'A dependency is unavailable; nothing was stored, retry later');
+  }
+  return null;
+}
+
+const CODE_BY_STATUS: Record<number, ChatError['code']> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'validation_failed',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+function fromHttpException(error: HttpException): ChatError {
+  const code = CODE_BY_STATUS[error.getStatus()] ?? 'internal';
+  return new ChatError(code, error.message);
+}

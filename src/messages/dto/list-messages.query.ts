@@ -1,0 +1,24 @@
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ToInt } from '../../common/query-rules.js';
+import { ID_PATTERN } from '../../common/string-rules.js';
+
+export class ListMessagesQuery {
+  @IsOptional()
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit: number = 50;
+
+  /** The page of messages just before this one. */
+  @IsOptional()
+  @IsString()
+  @Matches(ID_PATTERN, { message: 'before must be a message id' })
+  before?: string;
+
+  /** Everything after this message (catch-up after a reconnect). */
+  @IsOptional()
+  @IsString()
+  @Matches(ID_PATTERN, { message: 'after must be a message id' })
+  after?: string;
+}

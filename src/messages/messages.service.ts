@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { ChatError } from '../common/chat-error.js';
+import { Broadcaster } from '../realtime/broadcaster.js';
+import { RoomMembership } from '../rooms/room-membership.js';
+import type { ListMessagesQuery } from './dto/list-messages.query.js';
+import type { SendMessageDto } from './dto/send-message.dto.js';
+import type { Message } from './message.entity.js';
+import { toMessageResponse, type MessageResponse } from './message.response.js';
+import { MessageStore } from './message-store.js';
+import { SendRateLimiter } from './send-rate-limiter.js';
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly store: MessageStore,
+    private readonly membership: RoomMembership,
+    private readonly rateLimiter: SendRateLimiter,
+    private readonly broadcaster: Broadcaster,
+  ) {}
+
+  /**
+   * Stores the message (or finds the earlier attempt with the same id) and
+   * broadcasts it to the room. Resolves only after the commit.
+   */
+  async send(
+    callerId: string,
+    roomId: string,
+    dto: SendMessageDto,
+  ): Promise<{ message: MessageResponse; created: boolean }> {
+    if (dto.senderId !== undefined && dto.senderId !== callerId) {
+      throw ChatError.forbidden('senderId must be your own user id');
+    }
+    if (!(await this.rateLimiter.tryTake(callerId))) {
+      throw new ChatError('rate_limited', 'Too many messages; slow down and retry');
+    }
+    const participantIds = await this.membership.requireParticipant(roomId, callerId);
+    const attempt = { messageId: dto.messageId, roomId, senderId: callerId, content: dto.content };
+    const { message, created } = await this.store.insert(attempt);
+    if (!created && !isSameMessage(message, attempt)) {
+      throw ChatError.conflict(`messageId ${dto.messageId} is already used by another message`);
+    }
+    const response = toMessageResponse(message);
+    // A retry is broadcast again: live delivery is at-least-once, and the
+    // client that retried may be the only one that missed the first one.
+    this.broadcaster.messageCreated(response, participantIds);
+    return { message: response, created };
+  }
+
+  async list(roomId: string, userId: string, query: ListMessagesQuery): Promise<MessageResponse[]> {
+    if (query.before && query.after) {
+      throw ChatError.validation(['use either before or after, not both']);
+    }
+    await this.membership.requireParticipant(roomId, userId);
+    const afterSeq = query.after ? await this.cursorSeq(roomId, 'after', query.after) : undefined;
+    const beforeSeq = query.before ? await this.cursorSeq(roomId, 'before', query.before) : undefined;
+    const messages = await this.store.page(roomId, { afterSeq, beforeSeq, limit: query.limit });
+    return messages.map(toMessageResponse);
+  }
+
+  private async cursorSeq(roomId: string, name: string, messageId: string): Promise<number> {
+    const seq = await this.store.seqOf(roomId, messageId);
+    if (seq === null) {
+      throw ChatError.validation([`${name} must be the id of a message in this room`]);
+    }
+    return seq;
+  }
+}
+
+function isSameMessage(stored: Message, attempt: Omit<Message, 'seq' | 'createdAt'>): boolean {
+  return (
+    stored.roomId === attempt.roomId &&
+    stored.senderId === attempt.senderId &&
+    stored.content === attempt.content
+  );
+}

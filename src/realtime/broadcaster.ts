@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import type { Server } from 'socket.io';
+import type { MessageResponse } from '../messages/message.response.js';
+import type { RoomResponse } from '../rooms/room.response.js';
+import { userChannel, type ClientToServerEvents, type ServerToClientEvents } from './events.js';
+
+type ChatServer = Server<ClientToServerEvents, ServerToClientEvents>;
+
+/**
+ * Delivers domain events to every connected socket of the given users, on
+ * every instance (the Redis adapter carries the emit). Addressing users rather
+ * than socket rooms means the participant list in Postgres alone decides who
+ * hears a room: there is no per-socket membership to fall out of date.
+ */
+@Injectable()
+export class Broadcaster {
+  private server: ChatServer | null = null;
+
+  attach(server: ChatServer): void {
+    this.server = server;
+  }
+
+  roomCreated(room: RoomResponse): void {
+    const userIds = room.participants.map((p) => p.id);
+    this.server?.to(userIds.map(userChannel)).emit('room_created', { type: 'room_created', room });
+  }
+
+  messageCreated(message: MessageResponse, participantIds: readonly string[]): void {
+    this.server
+      ?.to(participantIds.map(userChannel))
+      .emit('message_created', { type: 'message_created', message });
+  }
+}

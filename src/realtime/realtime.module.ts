@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { MessagesModule } from '../messages/messages.module.js';
+import { RoomsModule } from '../rooms/rooms.module.js';
+import { BroadcastModule } from './broadcast.module.js';
+import { ChatGateway } from './chat.gateway.js';
+import { SocketActions } from './socket-actions.js';
+
+@Module({
+  imports: [AuthModule, RoomsModule, MessagesModule, BroadcastModule],
+  providers: [ChatGateway, SocketActions],
+})
+export class RealtimeModule {}

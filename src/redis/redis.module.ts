@@ -1,0 +1,68 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AppConfig } from '../config/app-config.js';
+
+/** Commands (rate limiter, health). */
+export const REDIS = Symbol('REDIS');
+/** The Socket.IO adapter's publish and subscribe connections. */
+export const REDIS_PUB = Symbol('REDIS_PUB');
+export const REDIS_SUB = Symbol('REDIS_SUB');
+
+/** A Redis connection that logs its failures instead of crashing the process. */
+function connectRedis(url: string, name: string): Redis {
+  const logger = new Logger(`Redis:${name}`);
+  const client = new Redis(url, {
+    connectionName: name,
+    // Commands fail at once while Redis is away instead of queueing behind a
+    // reconnect: callers decide how to degrade.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let lastError = '';
+  client.on('error', (error: Error) => {
+    if (error.message !== lastError) {
+      logger.warn(`connection error: ${error.message}`);
+      lastError = error.message;
+    }
+  });
+  client.on('ready', () => {
+    lastError = '';
+  });
+  return client;
+}
+
+function waitReady(client: Redis): Promise<Redis> {
+  if (client.status === 'ready') {
+    return Promise.resolve(client);
+  }
+  return new Promise((resolve, reject) => {
+    client.once('ready', () => resolve(client));
+    client.once('end', () => reject(new Error('Redis connection closed before it was ready')));
+  });
+}
+
+const connection = (token: symbol, name: string) => ({
+  provide: token,
+  inject: [AppConfig],
+  useFactory: (config: AppConfig) => waitReady(connectRedis(config.redisUrl, name)),
+});
+
+@Global()
+@Module({
+  providers: [connection(REDIS, 'commands'), connection(REDIS_PUB, 'pub'), connection(REDIS_SUB, 'sub')],
+  exports: [REDIS, REDIS_PUB, REDIS_SUB],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS) private readonly commands: Redis,
+    @Inject(REDIS_PUB) private readonly pub: Redis,
+    @Inject(REDIS_SUB) private readonly sub: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      [this.commands, this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())),
+    );
+  }
+}

@@ -1,0 +1,34 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { CreateRoomDto } from './dto/create-room.dto.js';
+import type { RoomResponse } from './room.response.js';
+import { RoomsService } from './rooms.service.js';
+
+@Controller('rooms')
+export class RoomsController {
+  constructor(private readonly rooms: RoomsService) {}
+
+  @Get()
+  list(@CurrentUser() userId: string): Promise<RoomResponse[]> {
+    return this.rooms.listForUser(userId);
+  }
+
+  @Get(':roomId')
+  get(@CurrentUser() userId: string, @Param('roomId') roomId: string): Promise<RoomResponse> {
+    return this.rooms.getForUser(roomId, userId);
+  }
+
+  /** 201 for a new room, 200 when the pair's direct room already existed. */
+  @Post()
+  @HttpCode(201)
+  async create(
+    @CurrentUser() userId: string,
+    @Body() dto: CreateRoomDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RoomResponse> {
+    const { room, created } = await this.rooms.create(userId, dto.participants);
+    response.status(created ? 201 : 200);
+    return room;
+  }
+}

@@ -1,0 +1,16 @@
+import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import { NoNulCharacters, Trim } from '../../common/string-rules.js';
+
+export class CreateUserDto {
+  @Trim()
+  @IsString()
+  @Length(1, 64)
+  @NoNulCharacters()
+  name: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  avatar?: string | null;
+}

@@ -1,0 +1,13 @@
+import type { User } from './user.entity.js';
+
+export interface UserResponse {
+  id: string;
+  name: string;
+  avatar: string | null;
+}
+
+export const toUserResponse = (user: User): UserResponse => ({
+  id: user.id,
+  name: user.name,
+  avatar: user.avatar,
+});

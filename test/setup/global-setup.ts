@@ -1,0 +1,20 @@
+import pg from 'pg';
+
+/**
+ * A fresh, empty test database per run; the instances migrate it at start.
+ * Its URL reaches the suites through TEST_DATABASE_URL (see test-env.ts).
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/chat_test';
+  const url = new URL(process.env.TEST_DATABASE_URL);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+}

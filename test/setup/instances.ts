@@ -1,0 +1,27 @@
+import type { INestApplication } from '@nestjs/common';
+import { createApp } from '../../src/app.js';
+
+export interface Instance {
+  app: INestApplication;
+  url: string;
+}
+
+/**
+ * Starts `count` independent instances (each its own Nest application, HTTP
+ * port, Socket.IO server and Redis connections) sharing Postgres and Redis,
+ * as several processes behind a load balancer would.
+ */
+export async function startInstances(count: number, env: Record<string, string> = {}): Promise<Instance[]> {
+  const instances: Instance[] = [];
+  for (let i = 0; i < count; i++) {
+    // One after the other: the first one migrates the fresh database.
+    const app = await createApp({ env: { PORT: '0', ...env }, logger: false });
+    await app.listen(0, '127.0.0.1');
+    instances.push({ app, url: await app.getUrl() });
+  }
+  return instances.map((i) => ({ ...i, url: i.url.replace('[::1]', '127.0.0.1') }));
+}
+
+export async function stopInstances(instances: Instance[]): Promise<void> {
+  await Promise.all(instances.map((i) => i.app.close()));
+}
