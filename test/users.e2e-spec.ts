@@ -70,9 +70,15 @@ describe('users over HTTP', () => {
     it('refuses malformed JSON, a JSON array, null and a 1 MB body without storing anything', async () => {
       const before = await countUsers();
       await request(url).post('/users').set('Content-Type', 'application/json').send('{"name":').expect(400);
-      await request(url).post('/users').send([{ name: 'A' }]).expect(400);
+      await request(url)
+        .post('/users')
+        .send([{ name: 'A' }])
+        .expect(400);
       await request(url).post('/users').set('Content-Type', 'application/json').send('null').expect(400);
-      await request(url).post('/users').send({ name: 'A', avatar: 'x'.repeat(1024 * 1024) }).expect(413);
+      await request(url)
+        .post('/users')
+        .send({ name: 'A', avatar: 'x'.repeat(1024 * 1024) })
+        .expect(413);
       expect(await countUsers()).toBe(before);
     });
   });
@@ -100,7 +106,11 @@ describe('users over HTTP', () => {
     });
 
     it('lists everyone but the caller in seed shape, by name then id, filtered by q', async () => {
-      const response = await request(url).get('/users').query({ q: tag.toUpperCase() }).set(auth(caller)).expect(200);
+      const response = await request(url)
+        .get('/users')
+        .query({ q: tag.toUpperCase() })
+        .set(auth(caller))
+        .expect(200);
       const expected = [...others]
         .sort((x, y) => (x.name === y.name ? (x.id < y.id ? -1 : 1) : x.name < y.name ? -1 : 1))
         .map(({ id, name, avatar }) => ({ id, name, avatar }));
@@ -134,7 +144,9 @@ describe('users over HTTP', () => {
   });
 
   async function countUsers(): Promise<number> {
-    const [{ count }] = await instances[0].app.get(DataSource).query('SELECT count(*)::int AS count FROM users');
+    const [{ count }] = await instances[0].app
+      .get(DataSource)
+      .query('SELECT count(*)::int AS count FROM users');
     return count;
   }
 });

@@ -23,7 +23,7 @@ export class ChatError extends Error {
   }
 
   static validation(details: string[]): ChatError {
-    return new ChatError('validation_failed', 'Validation failed', details);
+    return new ChatError('validation_failed', `Validation failed: ${details.join('; ')}`, details);
   }
   static notFound(message: string): ChatError {
     return new ChatError('not_found', message);

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { Matches, ValidateBy, buildMessage } from 'class-validator';
+import { ValidateBy, buildMessage } from 'class-validator';
 
 /** Trims strings and leaves anything else for the type check to reject. */
 export const Trim = () =>
@@ -10,7 +10,13 @@ export const Trim = () =>
  * error instead of failing deep in the driver.
  */
 export const NoNulCharacters = () =>
-  Matches(/^[^\u0000]*$/, { message: '$property must not contain NUL characters' });
+  ValidateBy({
+    name: 'noNulCharacters',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !value.includes('\u0000'),
+      defaultMessage: buildMessage((each) => `${each}$property must not contain NUL characters`),
+    },
+  });
 
 /** Non-empty once surrounding white space is ignored; the value is kept as sent. */
 export const NotBlank = () =>

@@ -8,8 +8,7 @@ import { dataSourceOptions, runMigrationsLocked } from './data-source.js';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        dataSourceOptions(config.databaseUrl, config.databasePoolSize),
+      useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl, config.databasePoolSize),
       // Migrations run before anything can use the connection.
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();

@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { Server } from 'socket.io';
 import type { MessageResponse } from '../messages/message.response.js';
 import type { RoomResponse } from '../rooms/room.response.js';
-import { userChannel, type ClientToServerEvents, type ServerToClientEvents } from './events.js';
-
-type ChatServer = Server<ClientToServerEvents, ServerToClientEvents>;
+import { userChannel, type ChatServer } from './events.js';
 
 /**
  * Delivers domain events to every connected socket of the given users, on

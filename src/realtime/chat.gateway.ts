@@ -8,7 +8,6 @@ import {
   type OnGatewayConnection,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import type { Server, Socket } from 'socket.io';
 import { TokenService } from '../auth/token.service.js';
 import { ChatError } from '../common/chat-error.js';
 import { toChatError } from '../common/to-chat-error.js';
@@ -17,13 +16,12 @@ import {
   CLIENT_ACTIONS,
   userChannel,
   type ActionAck,
+  type ChatServer,
+  type ChatSocket,
   type ClientAction,
-  type ClientToServerEvents,
-  type ServerToClientEvents,
 } from './events.js';
 import { SocketActions } from './socket-actions.js';
 
-type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, { userId: string }>;
 type AckFn = ((answer: ActionAck) => void) | undefined;
 
 @WebSocketGateway()
@@ -36,12 +34,12 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly broadcaster: Broadcaster,
   ) {}
 
-  afterInit(server: Server): void {
+  afterInit(server: ChatServer): void {
     this.broadcaster.attach(server);
     // Authenticate at the handshake with the same verifier as HTTP: a socket
     // without a valid token never connects.
     server.use((socket, next) => {
-      const userId = this.tokens.verify(socket.handshake.auth?.token);
+      const userId = this.tokens.verify((socket.handshake.auth as { token?: unknown }).token);
       if (!userId) {
         next(new Error('unauthorized'));
         return;
@@ -71,7 +69,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
     const action = (payload as { action?: unknown } | null)?.action;
     if (!CLIENT_ACTIONS.includes(action as ClientAction)) {
       const error = ChatError.validation([`action must be one of: ${CLIENT_ACTIONS.join(', ')}`]);
-      return this.fail(socket, String(action ?? 'message'), error, ack);
+      return this.fail(socket, typeof action === 'string' ? action : 'message', error, ack);
     }
     return this.perform(socket, action as ClientAction, payload, ack);
   }

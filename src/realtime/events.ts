@@ -1,3 +1,4 @@
+import type { Server, Socket } from 'socket.io';
 import type { ErrorCode } from '../common/chat-error.js';
 import type { MessageResponse } from '../messages/message.response.js';
 import type { RoomResponse } from '../rooms/room.response.js';
@@ -44,3 +45,11 @@ export interface ClientToServerEvents {
 
 /** Every socket of a user joins this room, on whichever instance it is. */
 export const userChannel = (userId: string): string => `user:${userId}`;
+
+/** What the handshake leaves on every socket. */
+export interface SocketData {
+  userId: string;
+}
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, SocketData>;

@@ -37,7 +37,7 @@ function withoutActionField(action: ClientAction, payload: unknown): unknown {
   if (typeof payload !== 'object' || payload === null || !('action' in payload)) {
     return payload;
   }
-  const { action: named, ...rest } = payload as { action: unknown };
+  const { action: named, ...rest } = payload;
   if (named !== action) {
     throw ChatError.validation([`action must be "${action}" on this event`]);
   }

@@ -61,8 +61,6 @@ export class RedisModule implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(
-      [this.commands, this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())),
-    );
+    await Promise.all([this.commands, this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
   }
 }

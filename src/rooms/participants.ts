@@ -12,9 +12,7 @@ export function roomParticipants(callerId: string, requested: readonly string[])
     ]);
   }
   if (ids.length > MAX_PARTICIPANTS) {
-    throw ChatError.validation([
-      `participants: a room has at most ${MAX_PARTICIPANTS} people, you included`,
-    ]);
+    throw ChatError.validation([`participants: a room has at most ${MAX_PARTICIPANTS} people, you included`]);
   }
   return ids;
 }

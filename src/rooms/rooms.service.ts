@@ -69,10 +69,9 @@ export class RoomsService {
   }
 
   private async existingDirectRoom(key: string): Promise<RoomResponse> {
-    const [{ id }]: { id: string }[] = await this.db.query(
-      'SELECT id FROM rooms WHERE direct_key = $1',
-      [key],
-    );
+    const [{ id }]: { id: string }[] = await this.db.query('SELECT id FROM rooms WHERE direct_key = $1', [
+      key,
+    ]);
     const [room] = await this.views.byIds([id]);
     return room;
   }
@@ -94,10 +93,10 @@ async function insertRoom(
     return null;
   }
   const [{ id, created_at }] = rows;
-  await tx.query(
-    'INSERT INTO room_participants (room_id, user_id) SELECT $1, unnest($2::text[])',
-    [id, participantIds],
-  );
+  await tx.query('INSERT INTO room_participants (room_id, user_id) SELECT $1, unnest($2::text[])', [
+    id,
+    participantIds,
+  ]);
   return { id, createdAt: created_at };
 }
 

@@ -32,7 +32,12 @@ export async function postMessage(
   return response.body as MessageResponse;
 }
 
-export async function history(url: string, user: TestUser, roomId: string, query = ''): Promise<MessageResponse[]> {
+export async function history(
+  url: string,
+  user: TestUser,
+  roomId: string,
+  query = '',
+): Promise<MessageResponse[]> {
   const response = await request(url).get(`/rooms/${roomId}/messages${query}`).set(auth(user)).expect(200);
   return response.body as MessageResponse[];
 }

@@ -1,16 +1,16 @@
 import { io, type Socket } from 'socket.io-client';
-import type {
-  ActionAck,
-  ClientToServerEvents,
-  ServerToClientEvents,
-} from '../../src/realtime/events.js';
+import type { ActionAck, ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.js';
 
 export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const openClients = new Set<ChatClient>();
 
 /** A connected Socket.IO client, authenticated with the token. */
-export async function connect(url: string, token: string | undefined, options: object = {}): Promise<ChatClient> {
+export async function connect(
+  url: string,
+  token: string | undefined,
+  options: object = {},
+): Promise<ChatClient> {
   const socket: ChatClient = io(url, {
     auth: token === undefined ? {} : { token },
     transports: ['websocket'],

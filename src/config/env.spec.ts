@@ -1,0 +1,31 @@
+import { validateEnv } from './env.js';
+
+const valid = {
+  DATABASE_URL: 'postgres://postgres@localhost:5432/chat',
+  REDIS_URL: 'redis://localhost:6379',
+  AUTH_SECRET: 'x'.repeat(32),
+};
+
+describe('validateEnv', () => {
+  it('fills defaults and converts numbers', () => {
+    const env = validateEnv({ ...valid, PORT: '8080', CORS_ORIGINS: '' });
+    expect(env).toMatchObject({
+      PORT: 8080,
+      CORS_ORIGINS: '*',
+      RATE_LIMIT_PER_SECOND: 20,
+      RATE_LIMIT_BURST: 40,
+    });
+  });
+
+  it('names every bad variable', () => {
+    const attempt = () =>
+      validateEnv({ ...valid, PORT: 'eighty', AUTH_SECRET: 'short', DATABASE_URL: 'mysql://x' });
+    expect(attempt).toThrow(/PORT/);
+    expect(attempt).toThrow(/AUTH_SECRET must be at least 32 characters/);
+    expect(attempt).toThrow(/DATABASE_URL must be a postgres:\/\/ URL/);
+  });
+
+  it('requires the connection strings and the secret', () => {
+    expect(() => validateEnv({})).toThrow(/DATABASE_URL[\s\S]*REDIS_URL[\s\S]*AUTH_SECRET/);
+  });
+});
