@@ -132,6 +132,11 @@ describe('messages over HTTP', () => {
     it('answers 403 to non-participants, 404 for unknown rooms, 400 for bad queries', async () => {
       await request(one).get(`/rooms/${roomId}/messages`).set(auth(eve)).expect(403);
       await request(one).get('/rooms/room_unknown/messages').set(auth(eve)).expect(404);
+      await request(one).get('/rooms/room%00x/messages').set(auth(eve)).expect(404);
+      await request(one)
+        .get(`/rooms/${'r'.repeat(5000)}/messages`)
+        .set(auth(eve))
+        .expect(404);
       for (const query of [
         'limit=0',
         'limit=201',

@@ -135,12 +135,34 @@ describe('users over HTTP', () => {
       expect(response.body.every((u: TestUser) => u.name.includes('%'))).toBe(true);
     });
 
-    it.each([['limit=0'], ['limit=201'], ['limit=abc'], ['after=nope!'], ['after=user_unknown'], ['foo=1']])(
-      'refuses ?%s with 400',
-      async (query) => {
-        await request(url).get(`/users?${query}`).set(auth(caller)).expect(400);
-      },
-    );
+    it.each([
+      ['limit=0'],
+      ['limit=201'],
+      ['limit=abc'],
+      ['after=nope!'],
+      ['after=user_unknown'],
+      ['foo=1'],
+      ['q=a%00b'],
+    ])('refuses ?%s with 400', async (query) => {
+      await request(url).get(`/users?${query}`).set(auth(caller)).expect(400);
+    });
+  });
+
+  describe('origins', () => {
+    it('answers allowed browser origins with CORS headers and refuses others with 403', async () => {
+      const allowed = await request(url)
+        .post('/users')
+        .set('Origin', 'http://allowed.example')
+        .send({ name: 'A' })
+        .expect(201);
+      expect(allowed.headers['access-control-allow-origin']).toBe('http://allowed.example');
+      const refused = await request(url)
+        .post('/users')
+        .set('Origin', 'http://evil.example')
+        .send({ name: 'B' })
+        .expect(403);
+      expect(refused.body).toEqual({ statusCode: 403, message: 'Origin not allowed', error: 'Forbidden' });
+    });
   });
 
   async function countUsers(): Promise<number> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ChatError } from '../common/chat-error.js';
+import { ID_PATTERN } from '../common/string-rules.js';
 
 const MAX_CACHED_ROOMS = 100_000;
 
@@ -27,7 +28,9 @@ export class RoomMembership {
 
   /** The participants of the room, after checking the caller is one of them. */
   async requireParticipant(roomId: string, userId: string): Promise<readonly string[]> {
-    const participantIds = await this.participantsOf(roomId);
+    // Path parameters arrive unchecked: an id no room can have is answered
+    // here, before it reaches the database (which refuses NUL bytes, say).
+    const participantIds = ID_PATTERN.test(roomId) ? await this.participantsOf(roomId) : null;
     if (!participantIds) {
       throw ChatError.notFound(`Room ${roomId} does not exist`);
     }
