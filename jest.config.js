@@ -8,6 +8,7 @@ const esm = {
 };
 
 export default {
+  testTimeout: 30_000,
   projects: [
     { ...esm, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
@@ -16,7 +17,6 @@ export default {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       setupFiles: ['<rootDir>/test/setup/test-env.ts'],
-      testTimeout: 30_000,
     },
   ],
 };

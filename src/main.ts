@@ -3,7 +3,19 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.js';
 import { AppConfig } from './config/app-config.js';
 
+const logger = new Logger('Bootstrap');
 const app = await createApp();
-const { port } = app.get(AppConfig);
-await app.listen(port);
-new Logger('Bootstrap').log(`listening on port ${port}`);
+const config = app.get(AppConfig);
+await app.listen(config.port);
+logger.log(`listening on port ${config.port}`);
+
+// Shutdown (enableShutdownHooks) drains for up to SHUTDOWN_TIMEOUT_MS; if
+// closing a dependency then hangs, exit anyway so the orchestrator can move on.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5_000).unref();
+  });
+}

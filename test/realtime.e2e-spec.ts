@@ -214,6 +214,16 @@ describe('realtime delivery across two instances', () => {
       expect(bad.error.code).toBe('validation_failed');
     });
 
+    it('performs an action sent without an ack: stored and broadcast', async () => {
+      const messageId = randomUUID();
+      bobSocket.emit('create_message', { roomId, messageId, content: 'no callback' });
+      await aliceInbox.waitFor('message_created', (e) => e.message.messageId === messageId);
+      const stored = (await history(one, alice, roomId, '?limit=200')).filter(
+        (m) => m.messageId === messageId,
+      );
+      expect(stored).toHaveLength(1);
+    });
+
     it('emits exception to the caller alone when an action fails without an ack', async () => {
       bobSocket.emit('create_message', { roomId, messageId: 'bad id!', content: 'x' });
       const exception = await bobInbox.waitFor('exception');

@@ -9,14 +9,16 @@ const UNAVAILABLE_MESSAGES =
 
 export function isDependencyUnavailable(error: unknown): boolean {
   const candidates = [error, (error as { driverError?: unknown })?.driverError];
+  // Duck-typed rather than `instanceof Error`: driver errors may come from
+  // another realm (a VM context under test) and still be errors.
   return candidates.some((e) => {
-    if (!(e instanceof Error)) {
+    if (typeof e !== 'object' || e === null) {
       return false;
     }
-    const code = (e as { code?: unknown }).code;
+    const { code, message } = e as { code?: unknown; message?: unknown };
     return (
       (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.test(code) || /^E[A-Z]+$/.test(code))) ||
-      UNAVAILABLE_MESSAGES.test(e.message)
+      (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message))
     );
   });
 }

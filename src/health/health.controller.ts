@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
 import { RedisHealthIndicator } from './redis.health.js';
+import { ShutdownHealthIndicator } from './shutdown.health.js';
 
 @Public()
 @Controller('health')
@@ -10,6 +11,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly postgres: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly shutdown: ShutdownHealthIndicator,
   ) {}
 
   /** The process is up; says nothing about its dependencies. */
@@ -19,11 +21,12 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Ready to serve: Postgres answers and Redis carries broadcasts. 503 otherwise. */
+  /** Ready to serve: not shutting down, Postgres answers, Redis carries broadcasts. 503 otherwise. */
   @Get('ready')
   @HealthCheck()
   ready() {
     return this.health.check([
+      () => this.shutdown.check('shutdown'),
       () => this.postgres.pingCheck('postgres', { timeout: 2_000 }),
       () => this.redis.check('redis'),
     ]);

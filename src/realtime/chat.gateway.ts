@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
   Ack,
   ConnectedSocket,
@@ -11,7 +11,9 @@ import {
 import { TokenService } from '../auth/token.service.js';
 import { ChatError } from '../common/chat-error.js';
 import { toChatError } from '../common/to-chat-error.js';
+import { Drain } from '../lifecycle/drain.js';
 import { Broadcaster } from './broadcaster.js';
+import { closeLocalSockets } from './close-sockets.js';
 import {
   CLIENT_ACTIONS,
   userChannel,
@@ -25,16 +27,19 @@ import { SocketActions } from './socket-actions.js';
 type AckFn = ((answer: ActionAck) => void) | undefined;
 
 @WebSocketGateway()
-export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
+export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeApplicationShutdown {
   private readonly logger = new Logger(ChatGateway.name);
+  private server: ChatServer | null = null;
 
   constructor(
     private readonly tokens: TokenService,
     private readonly actions: SocketActions,
     private readonly broadcaster: Broadcaster,
+    private readonly drain: Drain,
   ) {}
 
   afterInit(server: ChatServer): void {
+    this.server = server;
     this.broadcaster.attach(server);
     // Authenticate at the handshake with the same verifier as HTTP: a socket
     // without a valid token never connects.
@@ -47,6 +52,18 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
       socket.data.userId = userId;
       next();
     });
+  }
+
+  /**
+   * Once the actions in flight have answered, close this instance's sockets
+   * the polite way (pending acks are flushed first) so clients reconnect to
+   * another instance; Nest's own teardown later would discard unsent packets.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.drain.untilDrained();
+    if (this.server) {
+      await closeLocalSockets(this.server, 2_000);
+    }
   }
 
   async handleConnection(socket: ChatSocket): Promise<void> {
@@ -75,12 +92,22 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   private async perform(socket: ChatSocket, action: ClientAction, payload: unknown, ack: AckFn) {
-    try {
-      const answer = await this.actions.perform(action, socket.data.userId, payload);
-      ack?.(answer);
-    } catch (error) {
-      this.fail(socket, action, this.asChatError(action, error), ack);
+    if (this.drain.isDraining) {
+      const error = new ChatError('unavailable', 'This instance is shutting down; reconnect and retry');
+      return this.fail(socket, action, error, ack);
     }
+    // The answer is part of the tracked work: shutdown must not close the
+    // socket between the commit and its acknowledgement.
+    await this.drain.track(async () => {
+      try {
+        // Not `ack?.(await …)`: optional call would skip the action itself
+        // for a client that sent no callback.
+        const answer = await this.actions.perform(action, socket.data.userId, payload);
+        ack?.(answer);
+      } catch (error) {
+        this.fail(socket, action, this.asChatError(action, error), ack);
+      }
+    });
   }
 
   /** Answers only the caller: a failure never disconnects it nor reaches anyone else. */

@@ -32,6 +32,30 @@ function connectRedis(url: string, name: string): Redis {
   return client;
 }
 
+/**
+ * The Socket.IO adapter publishes without awaiting, so a publish refused
+ * while Redis is away would be an unhandled rejection, which ends a Node
+ * process. Those failures are counted and logged here instead: local
+ * delivery goes on, and clients on other instances catch up with `?after=`.
+ */
+function tolerateFailedPublishes(client: Redis, logger: Logger): Redis {
+  const publish = (channel: string, message: string | Buffer): Promise<number> =>
+    client.call('PUBLISH', channel, message) as Promise<number>;
+  let dropped = 0;
+  Object.assign(client, {
+    publish(channel: string, message: string | Buffer): Promise<number> {
+      const sent = publish(channel, message);
+      sent.catch((error: Error) => {
+        if (dropped++ % 1000 === 0) {
+          logger.warn(`cross-instance broadcast dropped (${dropped} so far): ${error.message}`);
+        }
+      });
+      return sent;
+    },
+  });
+  return client;
+}
+
 function waitReady(client: Redis): Promise<Redis> {
   if (client.status === 'ready') {
     return Promise.resolve(client);
@@ -42,15 +66,19 @@ function waitReady(client: Redis): Promise<Redis> {
   });
 }
 
-const connection = (token: symbol, name: string) => ({
+const connection = (token: symbol, name: string, adapt: (client: Redis) => Redis = (c) => c) => ({
   provide: token,
   inject: [AppConfig],
-  useFactory: (config: AppConfig) => waitReady(connectRedis(config.redisUrl, name)),
+  useFactory: (config: AppConfig) => waitReady(adapt(connectRedis(config.redisUrl, name))),
 });
 
 @Global()
 @Module({
-  providers: [connection(REDIS, 'commands'), connection(REDIS_PUB, 'pub'), connection(REDIS_SUB, 'sub')],
+  providers: [
+    connection(REDIS, 'commands'),
+    connection(REDIS_PUB, 'pub', (c) => tolerateFailedPublishes(c, new Logger('Redis:pub'))),
+    connection(REDIS_SUB, 'sub'),
+  ],
   exports: [REDIS, REDIS_PUB, REDIS_SUB],
 })
 export class RedisModule implements OnApplicationShutdown {

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { createRoom, history } from './factories/rooms.js';
+import { createUser, type TestUser } from './factories/users.js';
+import { startInstances, stopInstances, type Instance } from './setup/instances.js';
+import { PrivateRedis } from './setup/redis-server.js';
+import { closeAllClients, connect, Inbox, request as emit, sleep, type ChatClient } from './setup/sockets.js';
+import { TcpProxy } from './setup/tcp-proxy.js';
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not met in time');
+    }
+    await sleep(100);
+  }
+}
+
+const readiness = async (url: string) => (await request(url).get('/health/ready')).status;
+
+describe('when Redis goes away', () => {
+  let redis: PrivateRedis;
+  let instances: Instance[];
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let roomId: string;
+  let aliceSocket: ChatClient;
+  let bobInbox: Inbox;
+  let carolInbox: Inbox;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    instances = await startInstances(2, { REDIS_URL: redis.url });
+    const [one, two] = instances.map((i) => i.url);
+    [alice, bob, carol] = await Promise.all([createUser(one), createUser(two), createUser(one)]);
+    roomId = (await createRoom(one, alice, [bob, carol])).id;
+    aliceSocket = await connect(one, alice.token);
+    bobInbox = new Inbox(await connect(two, bob.token));
+    carolInbox = new Inbox(await connect(one, carol.token));
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+    await redis.kill();
+  });
+
+  it('keeps acknowledging and delivering locally, reports not ready, and resumes cross-instance delivery when back', async () => {
+    await redis.kill();
+    await waitUntil(async () => (await readiness(instances[0].url)) === 503);
+
+    const during = (await emit(aliceSocket, 'create_message', {
+      roomId,
+      messageId: randomUUID(),
+      content: 'during',
+    })) as any;
+    expect(during.status).toBe('success');
+    await carolInbox.waitFor('message_created', (e) => e.message.messageId === during.message.messageId);
+    await request(instances[1].url).get('/health/live').expect(200);
+    // Bob, on the other instance, missed it live and catches up from history.
+    const missed = await history(instances[1].url, bob, roomId, '?limit=200');
+    expect(missed.map((m) => m.messageId)).toContain(during.message.messageId);
+
+    await redis.restart();
+    await waitUntil(
+      async () => (await readiness(instances[0].url)) === 200 && (await readiness(instances[1].url)) === 200,
+    );
+    const after = (await emit(aliceSocket, 'create_message', {
+      roomId,
+      messageId: randomUUID(),
+      content: 'after',
+    })) as any;
+    await bobInbox.waitFor('message_created', (e) => e.message.messageId === after.message.messageId);
+  });
+});
+
+describe('when Postgres goes away', () => {
+  let postgres: TcpProxy;
+  let instance: Instance[];
+  let alice: TestUser;
+  let bob: TestUser;
+  let roomId: string;
+  let aliceSocket: ChatClient;
+
+  beforeAll(async () => {
+    const direct = new URL(process.env.DATABASE_URL!);
+    postgres = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+    direct.port = String(postgres.port);
+    instance = await startInstances(1, { DATABASE_URL: direct.toString(), SHUTDOWN_TIMEOUT_MS: '5000' });
+    [alice, bob] = await Promise.all([createUser(instance[0].url), createUser(instance[0].url)]);
+    roomId = (await createRoom(instance[0].url, alice, [bob])).id;
+    aliceSocket = await connect(instance[0].url, alice.token);
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await postgres.restore();
+    await stopInstances(instance);
+    await postgres.stop();
+  });
+
+  it('answers unavailable, never a false success, and a retry with the same messageId succeeds exactly once', async () => {
+    const payload = { roomId, messageId: randomUUID(), content: 'through an outage' };
+    await postgres.cut();
+    const refused = (await emit(aliceSocket, 'create_message', payload)) as any;
+    expect(refused).toEqual({ status: 'error', error: { code: 'unavailable', message: expect.any(String) } });
+    expect(await readiness(instance[0].url)).toBe(503);
+    await request(instance[0].url)
+      .post(`/rooms/${roomId}/messages`)
+      .set('Authorization', `Bearer ${alice.token}`)
+      .send({ messageId: randomUUID(), content: 'x' })
+      .expect(503);
+
+    await postgres.restore();
+    await waitUntil(async () => (await readiness(instance[0].url)) === 200);
+    const retried = (await emit(aliceSocket, 'create_message', payload)) as any;
+    const again = (await emit(aliceSocket, 'create_message', payload)) as any;
+    expect(retried.status).toBe('success');
+    expect(again).toEqual(retried);
+    const stored = (await history(instance[0].url, bob, roomId, '?limit=200')).filter(
+      (m) => m.messageId === payload.messageId,
+    );
+    expect(stored).toHaveLength(1);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('turns not-ready, lets the action in flight commit and ack, then disconnects its sockets', async () => {
+    const direct = new URL(process.env.DATABASE_URL!);
+    const postgres = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+    direct.port = String(postgres.port);
+    const [instance] = await startInstances(1, {
+      DATABASE_URL: direct.toString(),
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    });
+    try {
+      const [alice, bob] = await Promise.all([createUser(instance.url), createUser(instance.url)]);
+      const roomId = (await createRoom(instance.url, alice, [bob])).id;
+      const socket = await connect(instance.url, alice.token);
+      const disconnected = new Promise((resolve) => socket.once('disconnect', resolve));
+
+      postgres.pause(); // the next message hangs in its transaction
+      const inFlight = emit(socket, 'create_message', {
+        roomId,
+        messageId: randomUUID(),
+        content: 'in flight',
+      });
+      await sleep(200);
+      const closing = instance.app.close();
+      await waitUntil(async () => (await readiness(instance.url)) === 503, 5_000);
+      const late = (await emit(socket, 'create_message', {
+        roomId,
+        messageId: randomUUID(),
+        content: 'late',
+      })) as any;
+      expect(late.error.code).toBe('unavailable');
+
+      await postgres.restore();
+      const ack = (await inFlight) as any;
+      expect(ack.status).toBe('success');
+      await closing;
+      await disconnected;
+    } finally {
+      closeAllClients();
+      await postgres.stop();
+    }
+  });
+});
