@@ -1,0 +1,52 @@
+import pg from 'pg';
+import request from 'supertest';
+import { startInstances, stopInstances, type Instance } from './setup/instances.js';
+import { createApp } from '../src/app.js';
+
+/** A database of its own, empty, so the instances below find no schema at all. */
+async function freshDatabase(name: string): Promise<string> {
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+describe('migrations at start', () => {
+  let instances: Instance[] = [];
+
+  afterAll(() => stopInstances(instances));
+
+  it('bring up three instances started together on an empty database, migrating it once', async () => {
+    const databaseUrl = await freshDatabase('chat_test_migrations');
+    const apps = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const app = await createApp({ env: { DATABASE_URL: databaseUrl }, logger: false });
+        await app.listen(0, '127.0.0.1');
+        return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+      }),
+    );
+    instances = apps;
+    for (const { url } of apps) {
+      await request(url).post('/users').send({ name: 'migrated' }).expect(201);
+    }
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const { rows } = await db.query('SELECT name FROM migrations');
+    await db.end();
+    expect(rows).toEqual([{ name: 'InitialSchema1764000000000' }]);
+  });
+
+  it('leave nothing to do for the next instance', async () => {
+    const [later] = await startInstances(1);
+    instances.push(later);
+    await request(later.url).get('/health/ready').expect(200);
+  });
+});
