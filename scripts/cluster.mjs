@@ -1,0 +1,634 @@
+#!/usr/bin/env node
+/**
+ * Local load-balanced cluster: N instances of the app behind nginx, using the
+ * same deploy/nginx.conf as docker-compose.
+ *
+ * CLI:
+ *   node scripts/cluster.mjs [--instances 3] [--port 8080] [--base-port 3101] [--entry dist/main.js]
+ *
+ * API (types in cluster.d.mts):
+ *   const cluster = await startCluster({ instances, port, basePort, env, log });
+ *   await cluster.instances[1].stop('SIGKILL'); await cluster.instances[1].start();
+ *   await cluster.stop();
+ *
+ * Only Node built-ins; needs `nginx` and (to create the database) `psql` on PATH.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
+import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const NGINX_CONF = path.join(REPO_ROOT, 'deploy', 'nginx.conf');
+
+const DEFAULTS = {
+  instances: 3,
+  port: 8080,
+  basePort: 3101,
+  readyTimeoutMs: 30_000,
+};
+
+// Local-dev values, applied only when the variable is not set at all.
+const DEV_ENV = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/chat',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+};
+const DEV_AUTH_SECRET = 'local-cluster-dev-secret-not-for-production-0123456789';
+
+// tsc with rootDir "." emits dist/src/main.js; a build with rootDir "src" emits dist/main.js.
+const ENTRY_CANDIDATES = ['dist/main.js', 'dist/src/main.js'];
+const LOG_TAIL_LINES = 30;
+const POLL_INTERVAL_MS = 250;
+
+// Everything started by this module, so a crash or an early exit of the parent
+// can still kill the children (they run in their own process groups, see spawnManaged).
+const liveProcs = new Set();
+const livePrefixes = new Set();
+const liveClusters = new Set();
+process.on('exit', killEverythingNow);
+
+// ---------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------
+
+/**
+ * Start `instances` app processes and nginx in front of them. Resolves once
+ * every instance and the load balancer answer GET /health/ready with 200.
+ * On any failure everything already started is stopped and the promise rejects.
+ */
+export async function startCluster(options = {}) {
+  const opts = { ...DEFAULTS, ...withoutUndefined(options) };
+  const log = opts.log ?? defaultLog;
+  const say = (msg) => log(`${pad('cluster')} | ${msg}`);
+  assertCount('instances', opts.instances, 1);
+  assertCount('port', opts.port, 0);
+  assertCount('basePort', opts.basePort, 0);
+
+  const entry = resolveEntry(opts.entry ?? process.env.CLUSTER_ENTRY);
+  const nginxBin = findExecutable(opts.nginx ?? process.env.NGINX_BIN ?? 'nginx');
+  if (!nginxBin) throw new Error('nginx not found on PATH (apt-get install -y nginx, or set NGINX_BIN)');
+  const env = buildEnv(opts.env, say);
+
+  const ports = await pickInstancePorts(opts.basePort, opts.instances);
+  const lbPort = opts.port === 0 ? await findFreePort() : opts.port;
+  await assertPortsFree([...ports.map((p, i) => [p, `app${i + 1}`]), [lbPort, 'nginx']]);
+  await ensureDatabase(env.DATABASE_URL, env, say);
+
+  const lbUrl = `http://127.0.0.1:${lbPort}`;
+  const stopTimeoutMs = opts.stopTimeoutMs ?? defaultStopTimeout(env);
+  const procOpts = { log, stopTimeoutMs, readyTimeoutMs: opts.readyTimeoutMs, onExit: opts.onExit };
+  const instances = ports.map((port, i) =>
+    createInstance({ ...procOpts, name: `app${i + 1}`, port, entry, env, nodeArgs: opts.nodeArgs }),
+  );
+  // Created before anything runs so that stop() always knows about it.
+  const prefix = await writeNginxPrefix(ports, lbPort);
+
+  let nginx = null;
+  let stopping = null;
+  const cluster = {
+    lbUrl,
+    instances,
+    prefix,
+    get nginx() {
+      return nginx;
+    },
+    // Idempotent: LB first so no new traffic reaches instances that are draining.
+    stop() {
+      stopping ??= (async () => {
+        liveClusters.delete(cluster);
+        if (nginx) await nginx.stop();
+        await Promise.all(instances.map((i) => i.stop('SIGTERM')));
+        await rm(prefix, { recursive: true, force: true });
+        livePrefixes.delete(prefix);
+        say('stopped');
+      })();
+      return stopping;
+    },
+  };
+  liveClusters.add(cluster);
+
+  try {
+    // Instances start together; migrations are serialized by the app's advisory lock.
+    const results = await Promise.allSettled(instances.map((i) => i.start()));
+    const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
+    if (stopping) throw new Error('cluster was stopped while starting');
+    if (failures.length) throw combineErrors(failures);
+
+    nginx = startNginx({ ...procOpts, nginxBin, prefix }); // synchronous spawn: stop() sees it from here on
+    await nginx.ready(`${lbUrl}/health/ready`);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  say(`ready: ${instances.map((i) => `${i.name}=${i.port}`).join(' ')} lb=${lbUrl}`);
+  return cluster;
+}
+
+/** Stop every cluster started by this module (used by the CLI's signal handler). */
+export async function stopAllClusters() {
+  await Promise.all([...liveClusters].map((c) => c.stop()));
+}
+
+// ---------------------------------------------------------------------------
+// Instances and nginx
+// ---------------------------------------------------------------------------
+
+function createInstance({ name, port, entry, env, nodeArgs, log, stopTimeoutMs, readyTimeoutMs, onExit }) {
+  const url = `http://127.0.0.1:${port}`;
+  let current = null;
+
+  return {
+    name,
+    port,
+    url,
+    /** The live ChildProcess, or null when stopped. Changes on every start(). */
+    get process() {
+      return current && !current.exitInfo ? current.child : null;
+    },
+    get running() {
+      return Boolean(current && !current.exitInfo);
+    },
+    /** Last log lines of the current (or last) run. */
+    logs() {
+      return current ? [...current.tail] : [];
+    },
+    /** (Re)start on the same port; resolves when /health/ready answers 200. */
+    async start() {
+      if (current && !current.exitInfo) throw new Error(`${name} is already running (pid ${current.child.pid})`);
+      // A stale process on the port would answer the readiness probe for us.
+      await assertPortsFree([[port, name]]);
+      current = spawnManaged({
+        name,
+        command: process.execPath,
+        args: [...(nodeArgs ?? ['--enable-source-maps']), entry],
+        env: { ...env, PORT: String(port) },
+        log,
+        onExit,
+      });
+      try {
+        await waitForHttpOk(`${url}/health/ready`, current, readyTimeoutMs);
+      } catch (err) {
+        await terminate(current, [['SIGKILL', 5_000]]);
+        throw err;
+      }
+    },
+    /**
+     * Stop the instance. SIGTERM (default) lets the app drain and escalates to
+     * SIGKILL after stopTimeoutMs; SIGKILL simulates a crash.
+     */
+    async stop(signal = 'SIGTERM') {
+      if (!current || current.exitInfo) return current?.exitInfo ?? null;
+      return terminate(current, signal === 'SIGKILL' ? [['SIGKILL', 5_000]] : [[signal, stopTimeoutMs], ['SIGKILL', 5_000]]);
+    },
+  };
+}
+
+function startNginx({ nginxBin, prefix, log, readyTimeoutMs, onExit }) {
+  const proc = spawnManaged({
+    name: 'nginx',
+    command: nginxBin,
+    // -e stderr: don't touch the compiled-in /var/log/nginx/error.log before the config is read.
+    args: ['-p', `${prefix}/`, '-c', path.join(prefix, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'],
+    env: process.env,
+    log,
+    onExit,
+  });
+  return {
+    process: proc.child,
+    logs: () => [...proc.tail],
+    accessLog: path.join(prefix, 'access.log'),
+    ready: (url) => waitForHttpOk(url, proc, readyTimeoutMs),
+    // SIGTERM = nginx's fast shutdown. Its graceful SIGQUIT would wait (up to
+    // worker_shutdown_timeout) for in-flight long-polls and WebSockets, which
+    // only slows tests down: the instances drain their own clients anyway.
+    // SIGKILL only as a last resort and to the whole group: a killed master leaves its workers behind.
+    stop: () => terminate(proc, [['SIGTERM', 5_000], ['SIGKILL', 3_000]]),
+  };
+}
+
+/** Temp nginx prefix: nginx.conf -> deploy/nginx.conf, plus the two generated includes. */
+async function writeNginxPrefix(ports, lbPort) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'chat-cluster-'));
+  livePrefixes.add(dir);
+  // mkdtemp gives 0700; nginx workers (an unprivileged user when started as
+  // root) must traverse it to reach client_body_temp/proxy_temp.
+  await chmod(dir, 0o755);
+  // A symlink, not a copy: relative includes resolve against the symlink's
+  // directory, and the config is guaranteed to be the one compose uses.
+  await symlink(NGINX_CONF, path.join(dir, 'nginx.conf'));
+  const servers = ports.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`);
+  await writeFile(
+    path.join(dir, 'chat-upstream.conf'),
+    `# generated by scripts/cluster.mjs\n# short fail_timeout: a restarted instance gets traffic again within 2s\n${servers.join('\n')}\n`,
+  );
+  await writeFile(
+    path.join(dir, 'chat-server.conf'),
+    [
+      '# generated by scripts/cluster.mjs',
+      `listen 127.0.0.1:${lbPort};`,
+      '# relative to the prefix; not /dev/stdout, which nginx cannot open() when it is a socket',
+      'access_log access.log chat;',
+      '# local/test only: lets tests see which instance served a request',
+      'add_header X-Upstream-Addr $upstream_addr always;',
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}
+
+// ---------------------------------------------------------------------------
+// Child processes
+// ---------------------------------------------------------------------------
+
+/**
+ * Spawn a child in its own process group (detached) so that Ctrl+C in the
+ * terminal reaches only this script, which then stops children in order, and
+ * so SIGKILL can take a whole group (nginx master + workers) at once.
+ */
+function spawnManaged({ name, command, args, env, log, onExit }) {
+  const child = spawn(command, args, { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = { name, child, tail: [], exitInfo: null, expectedExit: false, closed: null };
+  liveProcs.add(proc);
+
+  const onLine = (line) => {
+    proc.tail.push(line);
+    if (proc.tail.length > LOG_TAIL_LINES) proc.tail.shift();
+    log(`${pad(name)} | ${line}`);
+  };
+  readline.createInterface({ input: child.stdout }).on('line', onLine);
+  readline.createInterface({ input: child.stderr }).on('line', onLine);
+
+  proc.closed = new Promise((resolve) => {
+    const finish = (info) => {
+      if (proc.exitInfo) return;
+      proc.exitInfo = info;
+      liveProcs.delete(proc);
+      if (proc.expectedExit) {
+        log(`${pad(name)} | stopped (${describeExit(info)})`);
+      } else {
+        log(`${pad(name)} | exited unexpectedly (${describeExit(info)})`);
+        onExit?.(name, info);
+      }
+      // Wait for stdio to drain so the last lines land in the tail, but never hang on it.
+      const timer = setTimeout(resolve, 1_000);
+      child.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    };
+    child.once('exit', (code, signal) => finish({ code, signal }));
+    child.once('error', (error) => finish({ code: null, signal: null, error }));
+  });
+  return proc;
+}
+
+/** Send signals in order, waiting up to `ms` after each, until the process is gone. */
+async function terminate(proc, steps) {
+  proc.expectedExit = true;
+  for (const [signal, ms] of steps) {
+    if (proc.exitInfo) break;
+    sendSignal(proc, signal);
+    if (await within(proc.closed, ms)) break;
+  }
+  await within(proc.closed, 1_000);
+  return proc.exitInfo;
+}
+
+function sendSignal(proc, signal) {
+  try {
+    if (signal === 'SIGKILL') process.kill(-proc.child.pid, 'SIGKILL');
+    else proc.child.kill(signal);
+  } catch (err) {
+    if (err.code !== 'ESRCH') throw err;
+  }
+}
+
+/** Last-resort cleanup on process exit (synchronous: nothing async runs in 'exit'). */
+function killEverythingNow() {
+  for (const proc of liveProcs) {
+    try {
+      process.kill(-proc.child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of livePrefixes) rmSync(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------
+// Readiness and ports
+// ---------------------------------------------------------------------------
+
+async function waitForHttpOk(url, proc, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (proc.exitInfo) {
+      await within(proc.closed, 1_000);
+      throw startError(`${proc.name} exited before ${url} was ready (${describeExit(proc.exitInfo)})`, proc);
+    }
+    try {
+      const status = await httpStatus(url, 2_000);
+      if (status === 200) return;
+      last = `HTTP ${status}`;
+    } catch (err) {
+      last = err.code ?? err.message;
+    }
+    await sleep(POLL_INTERVAL_MS);
+  }
+  throw startError(`${proc.name} not ready: ${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`, proc);
+}
+
+/** One GET without keep-alive (a pooled socket to a killed instance would only confuse the probe). */
+function httpStatus(url, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+  });
+}
+
+async function pickInstancePorts(basePort, count) {
+  if (basePort !== 0) return Array.from({ length: count }, (_, i) => basePort + i);
+  const ports = [];
+  while (ports.length < count) {
+    const p = await findFreePort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  return ports;
+}
+
+function findFreePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Fail early and by name if something already listens on one of our ports. */
+async function assertPortsFree(entries) {
+  const busy = [];
+  for (const [port, who] of entries) {
+    if (await isListening(port)) busy.push(`${port} (${who})`);
+  }
+  if (busy.length) throw new Error(`port(s) already in use: ${busy.join(', ')} — is another cluster running?`);
+}
+
+function isListening(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.setTimeout(1_000);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Environment and database
+// ---------------------------------------------------------------------------
+
+function buildEnv(extra, say) {
+  const env = { ...process.env, ...withoutUndefined(extra ?? {}) };
+  for (const [key, value] of Object.entries(DEV_ENV)) env[key] ??= value;
+  if (!env.AUTH_SECRET) {
+    say('WARNING: AUTH_SECRET not set; using a fixed development secret (never use this in production)');
+    env.AUTH_SECRET = DEV_AUTH_SECRET;
+  }
+  return env;
+}
+
+/**
+ * SIGTERM grace before SIGKILL: 10 s, or longer when the app is told to drain
+ * longer (it drains for SHUTDOWN_TIMEOUT_MS and gives up 5 s after that).
+ */
+function defaultStopTimeout(env) {
+  const drainMs = Number(env.SHUTDOWN_TIMEOUT_MS);
+  return Number.isFinite(drainMs) && drainMs > 0 ? Math.max(10_000, drainMs + 5_000) : 10_000;
+}
+
+/** Create the database named in DATABASE_URL if it is missing (the app only migrates). */
+async function ensureDatabase(databaseUrl, env, say) {
+  const url = new URL(databaseUrl);
+  const dbName = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!dbName) return;
+  if (!findExecutable('psql')) {
+    say(`WARNING: psql not on PATH; assuming database "${dbName}" exists (apt-get install -y postgresql-client)`);
+    return;
+  }
+  // Connect to the maintenance DB with the same host/user/password/params.
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  // psql variables (:'db' / :"db") do the quoting; they only work on stdin, not with -c.
+  const psql = (sql) =>
+    runCommand('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-v', `db=${dbName}`, '-d', admin.href], {
+      env,
+      input: sql,
+    });
+  const exists = async () => {
+    const r = await psql(`SELECT 1 FROM pg_database WHERE datname = :'db';\n`);
+    if (r.code !== 0) throw new Error(`cannot reach Postgres at ${redact(admin)}: ${r.stderr.trim()}`);
+    return r.stdout.trim() === '1';
+  };
+
+  if (await exists()) return;
+  const created = await psql(`CREATE DATABASE :"db";\n`);
+  // Another cluster (parallel test suite) may have created it in between.
+  if (created.code !== 0 && !(await exists())) {
+    throw new Error(`could not create database "${dbName}": ${created.stderr.trim()}`);
+  }
+  say(`created database "${dbName}"`);
+}
+
+function runCommand(command, args, { env, input }) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', (err) => resolve({ code: -1, stdout, stderr: err.message }));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+function resolveEntry(entry) {
+  const candidates = entry ? [entry] : ENTRY_CANDIDATES;
+  const found = candidates.map((c) => path.resolve(REPO_ROOT, c)).find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(`app entry not found (looked for ${candidates.join(', ')} under ${REPO_ROOT}); run \`npm run build\` first`);
+  }
+  return found;
+}
+
+/** PATH lookup, plus the sbin dirs that a non-root PATH often lacks (Debian puts nginx there). */
+function findExecutable(name) {
+  if (name.includes('/')) return existsSync(name) ? name : null;
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const dir of dirs) {
+    const candidate = path.join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+const NAME_WIDTH = 7;
+const pad = (name) => name.padEnd(NAME_WIDTH);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const defaultLog = (line) => process.stdout.write(`${line}\n`);
+
+/** Resolves true if `promise` settles within `ms`, false otherwise. */
+function within(promise, ms) {
+  let timer;
+  return Promise.race([
+    promise.then(() => true),
+    new Promise((r) => (timer = setTimeout(() => r(false), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function withoutUndefined(obj) {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
+
+function assertCount(name, value, min) {
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got ${value}`);
+}
+
+function describeExit({ code, signal, error }) {
+  if (error) return `failed to spawn: ${error.message}`;
+  return signal ? `signal ${signal}` : `exit code ${code}`;
+}
+
+function startError(message, proc) {
+  const tail = proc.tail.length ? proc.tail.join('\n') : '(no output)';
+  return new Error(`${message}\n--- last ${proc.tail.length} log lines of ${proc.name} ---\n${tail}`);
+}
+
+function combineErrors(errors) {
+  return errors.length === 1 ? errors[0] : new Error(errors.map((e) => e.message).join('\n\n'));
+}
+
+function redact(url) {
+  const copy = new URL(url);
+  if (copy.password) copy.password = '***';
+  return copy.href;
+}
+
+// ---------------------------------------------------------------------------
+// CLI
+// ---------------------------------------------------------------------------
+
+const USAGE = `usage: node scripts/cluster.mjs [--instances N] [--port LB_PORT] [--base-port PORT] [--entry FILE]
+
+Starts N instances of the app (PORT=base-port+i) behind nginx (deploy/nginx.conf)
+on 127.0.0.1:LB_PORT. Ctrl+C stops everything. Port 0 picks free ports.
+Env: DATABASE_URL, REDIS_URL, AUTH_SECRET, CORS_ORIGINS, ... are passed through
+(local defaults for the first three); CLUSTER_ENTRY, NGINX_BIN.`;
+
+async function main() {
+  let args;
+  try {
+    ({ values: args } = parseArgs({
+      options: {
+        instances: { type: 'string' },
+        port: { type: 'string' },
+        'base-port': { type: 'string' },
+        entry: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    console.error(`${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const num = (v) => (v === undefined ? undefined : Number(v));
+
+  let shuttingDown = false;
+  let cluster = null;
+  const shutdown = (reason, exitCode) => {
+    if (shuttingDown) {
+      console.error(`${pad('cluster')} | ${reason} again: killing everything`);
+      process.exit(1); // the 'exit' handler SIGKILLs the process groups
+    }
+    shuttingDown = true;
+    console.log(`${pad('cluster')} | ${reason}: stopping (repeat to force)`);
+    stopAllClusters().then(
+      () => process.exit(exitCode),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+
+  try {
+    cluster = await startCluster({
+      instances: num(args.instances),
+      port: num(args.port),
+      basePort: num(args['base-port']),
+      entry: args.entry,
+      // A dead instance is only reported (nginx routes around it); a dead LB makes the cluster useless.
+      onExit: (name) => {
+        if (name === 'nginx' && cluster && !shuttingDown) shutdown('nginx exited', 1);
+      },
+    });
+  } catch (err) {
+    if (shuttingDown) return; // interrupted during startup; shutdown() exits
+    console.error(`\n${pad('cluster')} | failed to start: ${err.message}`);
+    process.exit(1);
+  }
+  printSummary(cluster);
+}
+
+function printSummary(cluster) {
+  const lines = [
+    '',
+    `cluster up: ${cluster.instances.length} instance(s)`,
+    ...cluster.instances.map((i) => `  ${pad(i.name)} ${i.url}  pid ${i.process?.pid}`),
+    `  ${pad('nginx')} ${cluster.lbUrl}  pid ${cluster.nginx.process.pid}  access log ${cluster.nginx.accessLog}`,
+    `load balancer: ${cluster.lbUrl}   (Ctrl+C to stop)`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+function isMainModule() {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) await main();
