@@ -1,0 +1,292 @@
+// Open-loop load: send i is due at t0 + i/rate whatever the server does (never
+// waits for acks), so a slow server shows up as latency and errors, not as a
+// quietly lower offered load. Every message_created is checked against the
+// room's membership: each member, sender included, must get it exactly once.
+import crypto from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Samples, round } from './stats.mjs';
+import { cpuSnapshot, cpuDelta } from './cpu.mjs';
+
+const MAX_BATCH_MS = 4; // longest stretch of sends before yielding to socket I/O
+// The histogram records the interval between its own timer ticks, so an idle loop
+// reads ~ELD_RESOLUTION_MS; subtract it to get the extra delay.
+const ELD_RESOLUTION_MS = 10;
+
+/**
+ * users: [{ id, socket, room, pos }], each in exactly one room ({ id, members }).
+ * Returns a plain result object (see report.mjs for the fields that are printed).
+ */
+export async function runLoad(users, { rate, durationS, warmupS, drainS, messageBytes, cpuGroups, log = () => {} }) {
+  const warmupN = Math.round(rate * warmupS);
+  const total = warmupN + Math.round(rate * durationS);
+  const periodMs = 1000 / rate;
+  const content = 'x'.repeat(messageBytes);
+
+  // Per-message state in typed arrays indexed by send number (cheap at 10^5 messages).
+  const ids = new Array(total);
+  const idToIdx = new Map();
+  const sched = new Float64Array(total);
+  const sent = new Float64Array(total);
+  const ackAt = new Float64Array(total);
+  const ackState = new Uint8Array(total); // 0 pending, 1 success, 2 error
+  const gotMask = new Uint32Array(total); // bit = member position inside the room
+  const sender = new Array(total);
+
+  const s = {
+    ackFromSched: new Samples(total), ackFromSend: new Samples(total),
+    delFromSched: new Samples(total * 4), delFromSend: new Samples(total * 4), sendLag: new Samples(total),
+  };
+  const c = {
+    sent: 0, acked: 0, ackOk: 0, ackErr: 0, errors: {}, badAck: 0, delivered: 0, duplicates: 0,
+    unknown: 0, misrouted: 0, corrupt: 0, seqInversions: 0, disconnects: 0, sentWhileDisconnected: 0,
+    okInWindow: 0, deliveredInWindow: 0, // counted while the measured window is open
+  };
+  let outstanding = 0; // deliveries still expected for messages not rejected
+  const timeline = []; // per second since t0: { sent, ackOk, delivered }
+  const bucket = (t) => (timeline[Math.floor((t - t0) / 1000)] ??= { sent: 0, ackOk: 0, delivered: 0 });
+
+  // Receiving side. Each user sits in one room, so `pos` is its bit in gotMask.
+  const lastSeq = new Map();
+  const detach = [];
+  for (const u of users) {
+    const onMsg = (ev) => {
+      const now = performance.now();
+      const m = ev?.message;
+      const i = idToIdx.get(m?.messageId);
+      if (i === undefined) return void c.unknown++;
+      if (sender[i].room !== u.room) return void c.misrouted++;
+      if (m.roomId !== u.room.id || m.senderId !== sender[i].id) c.corrupt++;
+      const bit = 1 << u.pos;
+      if (gotMask[i] & bit) return void c.duplicates++;
+      gotMask[i] |= bit;
+      c.delivered++;
+      if (ackState[i] !== 2) outstanding--;
+      bucket(now).delivered++;
+      if (now >= tMeasure && !tEndSend) c.deliveredInWindow++;
+      // Informational: with concurrent senders a room's seq order can legitimately differ
+      // from send order, but each receiver should see seq increase.
+      if (typeof m.seq === 'number') {
+        if (m.seq <= (lastSeq.get(u.id) ?? -Infinity)) c.seqInversions++;
+        lastSeq.set(u.id, m.seq);
+      }
+      if (i >= warmupN) {
+        s.delFromSched.push(now - sched[i]);
+        s.delFromSend.push(now - sent[i]);
+      }
+    };
+    const onDisc = () => c.disconnects++;
+    u.socket.on('message_created', onMsg);
+    u.socket.on('disconnect', onDisc);
+    detach.push(() => {
+      u.socket.off('message_created', onMsg);
+      u.socket.off('disconnect', onDisc);
+    });
+  }
+
+  const onAck = (i, ack) => {
+    const now = performance.now();
+    ackAt[i] = now;
+    c.acked++;
+    if (ack?.status === 'success') {
+      ackState[i] = 1;
+      c.ackOk++;
+      bucket(now).ackOk++;
+      if (now >= tMeasure && !tEndSend) c.okInWindow++;
+      if (ack.message?.messageId !== ids[i] || ack.message?.roomId !== sender[i].room.id) c.badAck++;
+    } else {
+      ackState[i] = 2;
+      c.ackErr++;
+      const code = ack?.error?.code ?? 'malformed_ack';
+      c.errors[code] = (c.errors[code] ?? 0) + 1;
+      // A rejected message is not expected anywhere; stop waiting for it.
+      outstanding -= sender[i].room.members.length - popcount(gotMask[i]);
+    }
+    if (i >= warmupN) {
+      s.ackFromSched.push(now - sched[i]);
+      s.ackFromSend.push(now - sent[i]);
+    }
+  };
+
+  // Senders: random members, but drawn as a fresh random permutation of all users
+  // per cycle, so every user sends equally often (keeps each user under any
+  // per-user rate limit at the same offered rate) while the order stays random.
+  let perm = [];
+  const senderFor = (i) => {
+    const k = i % users.length;
+    if (k === 0) perm = shuffle(users.slice());
+    return perm[k];
+  };
+
+  const send = (i) => {
+    const u = senderFor(i);
+    const id = crypto.randomUUID();
+    ids[i] = id;
+    idToIdx.set(id, i);
+    sender[i] = u;
+    sched[i] = t0 + i * periodMs;
+    if (!u.socket.connected) c.sentWhileDisconnected++;
+    outstanding += u.room.members.length;
+    u.socket.emit('create_message', { roomId: u.room.id, messageId: id, content }, (ack) => onAck(i, ack));
+    const now = performance.now();
+    sent[i] = now;
+    c.sent++;
+    bucket(now).sent++;
+    if (i >= warmupN) s.sendLag.push(now - sched[i]);
+  };
+
+  const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  let cpuStart = null;
+  let cpu = null;
+  let tEndSend = 0;
+  const t0 = performance.now() + 50;
+  const tMeasure = t0 + warmupN * periodMs;
+  log(`offering ${rate} msg/s for ${warmupS}s warm-up + ${durationS}s measured (${total} messages)`);
+
+  await new Promise((resolve) => {
+    let next = 0;
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - t0) * rate) / 1000) + 1);
+      const batchEnd = now + MAX_BATCH_MS;
+      while (next < due) {
+        if (next === warmupN) {
+          // Measured window starts: CPU counters and loop-delay histogram from here.
+          cpuStart = cpuSnapshot(cpuGroups);
+          eld.enable();
+        }
+        send(next++);
+        if ((next & 15) === 0 && performance.now() > batchEnd) break;
+      }
+      if (next >= total) {
+        tEndSend = performance.now();
+        cpu = cpuDelta(cpuStart, cpuSnapshot(cpuGroups));
+        eld.disable();
+        return resolve();
+      }
+      // Behind schedule: yield only to pending I/O, then catch up. Otherwise sleep until due.
+      if (next < due) setImmediate(tick);
+      else setTimeout(tick, Math.max(0, t0 + next * periodMs - performance.now()));
+    };
+    setTimeout(tick, Math.max(0, t0 - performance.now()));
+  });
+
+  // Drain: wait for outstanding acks and deliveries, bounded.
+  const drainDeadline = performance.now() + drainS * 1000;
+  while ((outstanding > 0 || c.acked < c.sent) && performance.now() < drainDeadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const drainMs = performance.now() - tEndSend;
+  for (const d of detach) d();
+
+  // Final accounting over every message (warm-up included: correctness is not sampled).
+  let missing = 0;
+  let missingMessages = 0;
+  let noAck = 0;
+  let rejectedButDelivered = 0;
+  for (let i = 0; i < total; i++) {
+    const n = sender[i].room.members.length;
+    const got = popcount(gotMask[i]);
+    if (ackState[i] === 0) noAck++;
+    if (ackState[i] === 2) {
+      if (got > 0) rejectedButDelivered++;
+      continue;
+    }
+    if (got < n) {
+      missing += n - got;
+      missingMessages++;
+    }
+  }
+  // The last send is due one period before the window ends; a late generator stretches it.
+  const windowS = Math.max(durationS, (tEndSend - tMeasure) / 1000);
+  const roomSize = users[0].room.members.length;
+
+  const extra = (ns) => round(Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS));
+  const loopDelay = { p50: extra(eld.percentile(50)), p99: extra(eld.percentile(99)), max: extra(eld.max) };
+  const sendLag = s.sendLag.summary();
+  const flags = [];
+  const saturated = cpu.machine != null && cpu.machine >= cpu.cores * 100 * 0.95;
+  if (cpu.generator >= 90) flags.push(`generator CPU-bound: ${cpu.generator}% of a core`);
+  if (loopDelay.p99 > 20 || sendLag.p99 > 20) {
+    // A busy machine and a mostly idle generator: the generator waits for a core
+    // rather than being busy itself. Either way its timings are late.
+    const busy = cpu.machine != null && cpu.machine >= cpu.cores * 100 * 0.8;
+    const why = cpu.generator < 90 && busy ? `generator starved of CPU (machine ${cpu.machine}% busy)` : 'generator behind';
+    flags.push(`${why}: event-loop delay p99 ${loopDelay.p99} ms, send lag p99 ${sendLag.p99} ms`);
+  }
+  const generatorLimited = flags.length > 0;
+  if (saturated) flags.push(`machine CPU saturated (${cpu.machine}% of ${cpu.cores * 100}%)`);
+  if (cpu.other != null && cpu.other > 15) {
+    const top = cpu.topOther.map((p) => `${p.name}(${p.pid}) ${p.pct}%`).join(', ');
+    flags.push(`noisy machine: ${cpu.other}% of a core used outside generator/instances/postgres/redis ` +
+      `(kernel irq/softirq ${cpu.kernelIrq}%, named processes ${cpu.otherProcesses}%${top ? `; top: ${top}` : ''})`);
+  }
+
+  const deliveryP99 = s.delFromSched.summary().p99;
+  const failReasons = [
+    missing && 'missing', c.duplicates && 'duplicates', c.ackErr && 'error acks', noAck && 'no ack',
+    (c.misrouted || c.unknown || c.corrupt || c.badAck || rejectedButDelivered) && 'wrong deliveries',
+    (deliveryP99 == null || deliveryP99 >= 100) && 'delivery p99 >= 100 ms',
+  ].filter(Boolean);
+  const pass = failReasons.length === 0;
+
+  return {
+    offeredRate: rate,
+    roomSize,
+    users: users.length,
+    messages: { total, warmup: warmupN, measured: total - warmupN },
+    throughput: {
+      offeredPerSec: round((total - warmupN) / durationS, 1),
+      sentPerSec: round((c.sent - warmupN) / windowS, 1),
+      // Success acks / deliveries that arrived while the measured window was open.
+      achievedMsgsPerSec: round(c.okInWindow / windowS, 1),
+      deliveriesPerSec: round(c.deliveredInWindow / windowS, 1),
+      expectedDeliveriesPerSec: round(((total - warmupN) / durationS) * roomSize, 1),
+    },
+    latencyMs: {
+      ack: s.ackFromSched.summary(),
+      ackFromSend: s.ackFromSend.summary(),
+      delivery: s.delFromSched.summary(),
+      deliveryFromSend: s.delFromSend.summary(),
+      sendLag,
+    },
+    correctness: {
+      expectedDeliveries: (total - c.ackErr) * roomSize,
+      delivered: c.delivered,
+      missing,
+      missingMessages,
+      duplicates: c.duplicates,
+      noAck,
+      errorAcks: c.ackErr,
+      errorsByCode: c.errors,
+      rejectedButDelivered,
+      unknownMessages: c.unknown,
+      misrouted: c.misrouted,
+      corruptPayloads: c.corrupt,
+      badAcks: c.badAck,
+      seqInversions: c.seqInversions,
+      disconnects: c.disconnects,
+      sentWhileDisconnected: c.sentWhileDisconnected,
+    },
+    drainMs: Math.round(drainMs),
+    cpuPercentOfCore: cpu,
+    generator: { loopDelayMs: loopDelay, limited: generatorLimited },
+    flags,
+    pass,
+    failReasons,
+    timeline,
+  };
+}
+
+function popcount(x) {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+function shuffle(a) {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}

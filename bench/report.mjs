@@ -1,0 +1,91 @@
+// Plain-text tables for people, JSON for machines.
+
+const fmt = (v) => (v == null ? '-' : String(v));
+
+export function table(headers, rows) {
+  const cells = [headers, ...rows.map((r) => r.map(fmt))];
+  const w = headers.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
+  const line = (r) => r.map((v, c) => (c === 0 ? v.padEnd(w[c]) : v.padStart(w[c]))).join('  ');
+  return [line(cells[0]), w.map((n) => '-'.repeat(n)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+const lat = (l) => `${fmt(l.p50)}/${fmt(l.p95)}/${fmt(l.p99)}/${fmt(l.max)}`;
+const errs = (e) => Object.entries(e).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
+
+export function loadTables(results) {
+  const t1 = table(
+    ['offered/s', 'sent/s', 'acked ok/s', 'deliv/s', 'exp deliv/s', 'ack ms p50/p95/p99/max', 'delivery ms p50/p95/p99/max', 'deliv from send p50/p99', 'verdict'],
+    results.map((r) => [
+      r.throughput.offeredPerSec, r.throughput.sentPerSec, r.throughput.achievedMsgsPerSec, r.throughput.deliveriesPerSec,
+      r.throughput.expectedDeliveriesPerSec, lat(r.latencyMs.ack), lat(r.latencyMs.delivery),
+      `${fmt(r.latencyMs.deliveryFromSend.p50)}/${fmt(r.latencyMs.deliveryFromSend.p99)}`, verdict(r),
+    ]),
+  );
+  const t2 = table(
+    ['offered/s', 'missing', 'dup', 'no ack', 'error acks', 'other faults', 'cpu% gen', 'inst', 'pg', 'redis', 'other', 'machine', 'loop p99 ms', 'send lag p99'],
+    results.map((r) => {
+      const k = r.correctness;
+      const faults = [
+        k.misrouted && `misrouted:${k.misrouted}`, k.unknownMessages && `unknown:${k.unknownMessages}`,
+        k.corruptPayloads && `corrupt:${k.corruptPayloads}`, k.badAcks && `badAck:${k.badAcks}`,
+        k.rejectedButDelivered && `rejectedDelivered:${k.rejectedButDelivered}`, k.disconnects && `disconnects:${k.disconnects}`,
+      ].filter(Boolean).join(' ') || '0';
+      const c = r.cpuPercentOfCore;
+      return [
+        r.throughput.offeredPerSec, k.missing, k.duplicates, k.noAck, errs(k.errorsByCode), faults,
+        c.generator, c.instances, c.postgres, c.redis, c.other, `${c.machine}/${c.cores * 100}`,
+        r.generator.loopDelayMs.p99, r.latencyMs.sendLag.p99,
+      ];
+    }),
+  );
+  const flags = results.filter((r) => r.flags.length).map((r) => `  ${r.offeredRate}/s: ${r.flags.join('; ')}`);
+  return [
+    'Throughput and latency (ack and delivery latency from each message\'s scheduled send time; "from send" uses the actual send time)',
+    t1,
+    '',
+    'Correctness and CPU (cpu in % of one core; "machine" is all cores busy / capacity)',
+    t2,
+    ...(flags.length ? ['', 'Flags:', ...flags] : []),
+  ].join('\n');
+}
+
+const SHORT = { 'error acks': 'errors', 'delivery p99 >= 100 ms': 'p99', 'wrong deliveries': 'wrong', 'room_created missing': 'setup' };
+
+export function verdict(r) {
+  const gen = r.generator.limited ? ' (gen-limited)' : '';
+  if (r.pass) return `ok${gen}`;
+  return `FAIL: ${r.failReasons.map((x) => SHORT[x] ?? x).join(',')}${gen}`;
+}
+
+/** Highest passing rate; notes when a lower rate failed (non-monotonic) or the top rate passed. */
+export function knee(results) {
+  const sorted = [...results].sort((a, b) => a.offeredRate - b.offeredRate);
+  const passing = sorted.filter((r) => r.pass);
+  if (!passing.length) return { rate: null, note: 'no rate passed' };
+  const best = passing[passing.length - 1];
+  const notes = [];
+  if (best === sorted[sorted.length - 1]) notes.push('highest rate tried passed: the knee is at or above it');
+  if (sorted.some((r) => !r.pass && r.offeredRate < best.offeredRate)) notes.push('a lower rate failed (noisy or unstable)');
+  if (best.generator.limited) notes.push('the generator was limited at that rate');
+  const firstFail = sorted.find((r) => !r.pass && r.offeredRate > best.offeredRate);
+  // Only a latency failure can be the generator's fault; lost or rejected messages are the server's.
+  if (firstFail?.generator.limited && firstFail.failReasons.every((x) => x.startsWith('delivery p99'))) {
+    notes.push(`the next rate (${firstFail.offeredRate}/s) failed only on latency while the generator was limited, so the server may do better`);
+  }
+  return { rate: best.offeredRate, note: notes.join('; ') };
+}
+
+export function memoryTable(mem) {
+  const mb = (b) => (b / 1048576).toFixed(1);
+  const n = mem.points[0].rss.length;
+  const t = table(
+    ['clients (total)', ...Array.from({ length: n }, (_, i) => `inst ${i} clients`), ...Array.from({ length: n }, (_, i) => `inst ${i} RSS MiB`), 'total RSS MiB'],
+    mem.points.map((p) => [p.clients, ...p.perInstanceClients, ...p.rss.map(mb), mb(p.rssTotal)]),
+  );
+  return [
+    'Memory (VmRSS of each instance, idle websocket clients)',
+    t,
+    `bytes per connection between ${mem.between[0]} and ${mem.between[1]} clients: ${mem.bytesPerConnection} ` +
+      `(per instance: ${mem.bytesPerConnectionPerInstance.join(', ')})`,
+  ].join('\n');
+}
