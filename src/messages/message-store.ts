@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { ChatError } from '../common/chat-error.js';
+import { MicroBatch } from '../common/micro-batch.js';
 import { Message } from './message.entity.js';
 
 export interface NewMessage {
@@ -8,6 +11,12 @@ export interface NewMessage {
   roomId: string;
   senderId: string;
   content: string;
+}
+
+export interface StoredMessage {
+  message: Message;
+  /** False when a message with this id was already stored (maybe a different one). */
+  created: boolean;
 }
 
 interface MessageRow {
@@ -19,61 +28,71 @@ interface MessageRow {
   created_at: Date;
 }
 
-const MESSAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, created_at';
+const COLUMNS = 'message_id, room_id, seq, sender_id, content, created_at';
 
-/** Thrown inside the insert transaction to undo the seq it took. */
-class AlreadyStored extends Error {}
+/**
+ * One statement stores a whole batch, atomically and without a transaction
+ * block (one round trip). Per room it takes the row lock (rooms in id order,
+ * so concurrent batches cannot deadlock each other), bumps `last_seq` by the
+ * number of new messages and numbers them from there, so a room's messages
+ * commit in `seq` order with no gaps. Ids that are already stored are left
+ * out; if one is stored concurrently, the unique key fails the statement,
+ * which rolls back every bump, and the batch is retried.
+ */
+const INSERT_BATCH = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+    WITH ORDINALITY AS i(message_id, room_id, sender_id, content, ord)
+), fresh AS (
+  SELECT i.* FROM input i
+  WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.message_id = i.message_id)
+), locked AS (
+  SELECT r.id FROM rooms r WHERE r.id IN (SELECT room_id FROM fresh) ORDER BY r.id FOR UPDATE
+), counts AS (
+  SELECT room_id, count(*)::int AS n FROM fresh GROUP BY room_id
+), bumped AS (
+  UPDATE rooms r SET last_seq = r.last_seq + c.n, last_activity_at = clock_timestamp()
+  FROM counts c JOIN locked l ON l.id = c.room_id
+  WHERE r.id = c.room_id
+  RETURNING r.id AS room_id, r.last_seq - c.n AS base
+)
+INSERT INTO messages (${COLUMNS})
+SELECT f.message_id, f.room_id, b.base + row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord),
+       f.sender_id, f.content, clock_timestamp()
+FROM fresh f JOIN bumped b ON b.room_id = f.room_id
+RETURNING ${COLUMNS}`;
+
+// unique_violation (an id stored meanwhile by another instance) and
+// deadlock_detected (against a writer outside this code): nothing was
+// stored, so the batch can simply run again.
+const RETRYABLE = new Set(['23505', '40P01']);
+const MAX_ATTEMPTS = 5;
 
 /** Postgres access for messages: where `seq` and idempotency are enforced. */
 @Injectable()
 export class MessageStore {
+  private readonly batches = new MicroBatch<NewMessage, StoredMessage | ChatError>(
+    (items) => this.insertBatch(items),
+    {
+      // Two batches in flight keep Postgres busy while the next one fills up.
+      maxInFlight: 2,
+      maxBatch: 500,
+    },
+  );
+
   constructor(private readonly db: DataSource) {}
 
   /**
    * Stores the message with the room's next `seq`, or returns the message
-   * already stored under that id (`created: false`). Bumping `rooms.last_seq`
-   * takes the room's row lock until commit, so a room's messages commit in
-   * `seq` order with no gaps; a duplicate id rolls the bump back.
+   * already stored under that id (`created: false`). Resolves after the
+   * commit, together with the other messages of its batch.
    */
-  async insert(message: NewMessage): Promise<{ message: Message; created: boolean }> {
-    try {
-      const row = await this.db.transaction(async (tx) => {
-        const rows: MessageRow[] = await tx.query(
-          `WITH room AS (
-             UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
-             WHERE id = $2 RETURNING last_seq
-           )
-           INSERT INTO messages (message_id, room_id, seq, sender_id, content, created_at)
-           SELECT $1, $2, room.last_seq, $3, $4, clock_timestamp() FROM room
-           ON CONFLICT (message_id) DO NOTHING
-           RETURNING ${MESSAGE_COLUMNS}`,
-          [message.messageId, message.roomId, message.senderId, message.content],
-        );
-        if (rows.length === 0) {
-          throw new AlreadyStored();
-        }
-        return rows[0];
-      });
-      return { message: toMessage(row), created: true };
-    } catch (error) {
-      if (!(error instanceof AlreadyStored)) {
-        throw error;
-      }
-      const stored = await this.findById(message.messageId);
-      if (!stored) {
-        // Nothing under that id: the room itself is gone, so nothing was inserted.
-        throw ChatError.notFound(`Room ${message.roomId} does not exist`);
-      }
-      return { message: stored, created: false };
+  async insert(message: NewMessage): Promise<StoredMessage> {
+    const outcome = await this.batches.submit(message);
+    if (outcome instanceof ChatError) {
+      throw outcome;
     }
-  }
-
-  async findById(messageId: string): Promise<Message | null> {
-    const rows: MessageRow[] = await this.db.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE message_id = $1`,
-      [messageId],
-    );
-    return rows.length > 0 ? toMessage(rows[0]) : null;
+    return outcome;
   }
 
   /** The seq of a message of this room, or null when the room has no such message. */
@@ -93,7 +112,7 @@ export class MessageStore {
     // Without `after`, the page is the newest end of the range.
     const newestFirst = range.afterSeq === undefined;
     const rows: MessageRow[] = await this.db.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages
+      `SELECT ${COLUMNS} FROM messages
        WHERE room_id = $1 AND seq > $2 AND seq < $3
        ORDER BY seq ${newestFirst ? 'DESC' : 'ASC'}
        LIMIT $4`,
@@ -101,6 +120,70 @@ export class MessageStore {
     );
     const messages = rows.map(toMessage);
     return newestFirst ? messages.reverse() : messages;
+  }
+
+  /** One outcome per item; an item that cannot be stored fails alone, not its batch. */
+  private async insertBatch(items: NewMessage[]): Promise<(StoredMessage | ChatError)[]> {
+    // The same id twice in one batch (a client retrying at once) is stored
+    // once; the later ones are answered with what the first one stored.
+    const unique = [...new Map(items.map((m) => [m.messageId, m])).values()];
+    const inserted = new Map((await this.insertWithRetry(unique)).map((row) => [row.message_id, row]));
+    const earlier = await this.findMany(
+      unique.filter((m) => !inserted.has(m.messageId)).map((m) => m.messageId),
+    );
+    const answered = new Set<string>();
+    return items.map((item) => {
+      const row = inserted.get(item.messageId);
+      const isFirst = !answered.has(item.messageId);
+      answered.add(item.messageId);
+      if (row) {
+        return { message: toMessage(row), created: isFirst };
+      }
+      const stored = earlier.get(item.messageId);
+      if (!stored) {
+        // Neither inserted nor found: its room does not exist.
+        return ChatError.notFound(`Room ${item.roomId} does not exist`);
+      }
+      return { message: stored, created: false };
+    });
+  }
+
+  private async insertWithRetry(items: NewMessage[]): Promise<MessageRow[]> {
+    // Straight to the driver's pool as a named statement: Postgres parses
+    // and plans this query once per connection, not once per batch, and the
+    // hot path skips the ORM's per-query bookkeeping.
+    const pool = (this.db.driver as PostgresDriver).master as Pool;
+    const statement = {
+      name: 'insert-message-batch',
+      text: INSERT_BATCH,
+      values: [
+        items.map((m) => m.messageId),
+        items.map((m) => m.roomId),
+        items.map((m) => m.senderId),
+        items.map((m) => m.content),
+      ],
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await pool.query<MessageRow>(statement)).rows;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(code ?? '')) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async findMany(messageIds: string[]): Promise<Map<string, Message>> {
+    if (messageIds.length === 0) {
+      return new Map();
+    }
+    const rows: MessageRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM messages WHERE message_id = ANY($1::text[])`,
+      [messageIds],
+    );
+    return new Map(rows.map((row) => [row.message_id, toMessage(row)]));
   }
 }
 

@@ -1,0 +1,71 @@
+import { MicroBatch } from './micro-batch.js';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('MicroBatch', () => {
+  it('writes what arrives in one turn of the event loop as one batch, each caller getting its own result', async () => {
+    const batches: number[][] = [];
+    const group = new MicroBatch<number, string>(
+      (items) => {
+        batches.push(items);
+        return Promise.resolve(items.map((n) => `#${n}`));
+      },
+      { maxBatch: 100, maxInFlight: 1 },
+    );
+    const results = await Promise.all([1, 2, 3].map((n) => group.submit(n)));
+    expect(results).toEqual(['#1', '#2', '#3']);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('holds new items while the limit of batches is running, then sends them together', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const firstDone = new Promise<void>((resolve) => (release = resolve));
+    const group = new MicroBatch<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (batches.length === 1) {
+          await firstDone;
+        }
+        return items;
+      },
+      { maxBatch: 100, maxInFlight: 1 },
+    );
+    const first = group.submit(1);
+    await tick();
+    const later = [2, 3, 4].map((n) => group.submit(n));
+    await tick();
+    expect(batches).toEqual([[1]]);
+    release();
+    await Promise.all([first, ...later]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('never puts more than maxBatch items in one write', async () => {
+    const sizes: number[] = [];
+    const group = new MicroBatch<number, number>(
+      (items) => {
+        sizes.push(items.length);
+        return Promise.resolve(items);
+      },
+      { maxBatch: 2, maxInFlight: 1 },
+    );
+    await Promise.all([1, 2, 3, 4, 5].map((n) => group.submit(n)));
+    expect(sizes).toEqual([2, 2, 1]);
+  });
+
+  it('fails every item of a failed batch, and goes on with the next one', async () => {
+    let calls = 0;
+    const group = new MicroBatch<number, number>(
+      (items) => {
+        calls++;
+        return calls === 1 ? Promise.reject(new Error('database down')) : Promise.resolve(items);
+      },
+      { maxBatch: 100, maxInFlight: 1 },
+    );
+    const failed = [1, 2].map((n) => group.submit(n));
+    await expect(failed[0]).rejects.toThrow('database down');
+    await expect(failed[1]).rejects.toThrow('database down');
+    await expect(group.submit(3)).resolves.toBe(3);
+  });
+});
