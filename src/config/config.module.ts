@@ -16,6 +16,9 @@ export class AppConfigModule {
       imports: [
         ConfigModule.forRoot({
           ignoreEnvFile: true,
+          // Only the validated values count: an unset optional variable must
+          // stay unset, not fall back to whatever process.env holds.
+          skipProcessEnv: true,
           validate: (raw) => validateEnv({ ...raw, ...overrides }),
         }),
       ],

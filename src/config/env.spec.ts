@@ -25,7 +25,11 @@ describe('validateEnv', () => {
     expect(attempt).toThrow(/DATABASE_URL must be a postgres:\/\/ URL/);
   });
 
-  it('requires the connection strings and the secret', () => {
-    expect(() => validateEnv({})).toThrow(/DATABASE_URL[\s\S]*REDIS_URL[\s\S]*AUTH_SECRET/);
+  it('requires the secret with a shared database, and nothing at all in embedded mode', () => {
+    expect(() => validateEnv({ DATABASE_URL: valid.DATABASE_URL })).toThrow(/AUTH_SECRET is required/);
+    const env = validateEnv({});
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.REDIS_URL).toBeUndefined();
+    expect(env.DATA_DIR).toBe('./data');
   });
 });

@@ -3,11 +3,13 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsOptional,
   IsString,
   Matches,
   Max,
   Min,
   MinLength,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
 
@@ -25,9 +27,15 @@ export class Env {
   @Max(65535)
   PORT = 3000;
 
+  /** Unset: an embedded Postgres (PGlite) keeps its data under DATA_DIR. */
+  @IsOptional()
   @IsString()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
-  DATABASE_URL: string;
+  DATABASE_URL?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  DATA_DIR = './data';
 
   @Transform(toInt)
   @IsInt()
@@ -35,14 +43,20 @@ export class Env {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /** Unset: broadcasts stay in this process (a single instance). */
+  @IsOptional()
   @IsString()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })
-  REDIS_URL: string;
+  REDIS_URL?: string;
 
-  /** Signs bearer tokens; every instance must share it. */
-  @IsString()
+  /**
+   * Signs bearer tokens; every instance must share it. Only the embedded
+   * single-instance mode may leave it unset (a secret is then kept in DATA_DIR).
+   */
+  @ValidateIf((env: Env) => env.DATABASE_URL !== undefined || env.AUTH_SECRET !== undefined)
+  @IsString({ message: 'AUTH_SECRET is required with DATABASE_URL: every instance must share it' })
   @MinLength(32, { message: 'AUTH_SECRET must be at least 32 characters' })
-  AUTH_SECRET: string;
+  AUTH_SECRET?: string;
 
   /** Comma-separated origins allowed for HTTP (CORS) and the socket handshake, or `*`. */
   @IsString()

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
 import { Message } from '../messages/message.entity.js';
 import { RoomParticipant } from '../rooms/room-participant.entity.js';
 import { Room } from '../rooms/room.entity.js';
@@ -8,18 +10,39 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 export const entities = [User, Room, RoomParticipant, Message];
 export const migrations = [InitialSchema1764000000000];
 
+export interface DatabaseLocation {
+  /** A Postgres server, or null for the embedded one. */
+  url: string | null;
+  /** Where the embedded database keeps its files. */
+  dataDir: string;
+  poolSize?: number;
+}
+
 /** The one description of the database, shared by the app and the migration CLI. */
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
-  return {
+export function dataSourceOptions({ url, dataDir, poolSize = 10 }: DatabaseLocation): DataSourceOptions {
+  const common = {
     type: 'postgres',
-    url,
     entities,
     migrations,
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 5_000 },
-  };
+  } as const;
+  if (url === null) {
+    // PGlite: Postgres compiled to WebAssembly, in this process. Same SQL,
+    // same migrations; one connection, so every write is a single statement.
+    return { ...common, driver: new PGliteDriver({ dataDir: join(dataDir, 'pg') }).driver };
+  }
+  return { ...common, url, extra: { max: poolSize, connectionTimeoutMillis: 5_000 } };
+}
+
+/** How the configured database is described in the start-up log. */
+export function describeDatabase({ url, dataDir }: DatabaseLocation): string {
+  if (url === null) {
+    return `embedded PGlite under ${join(dataDir, 'pg')}`;
+  }
+  const { host, pathname } = new URL(url);
+  return `Postgres at ${host}${pathname}`;
 }
 
 // An arbitrary constant shared by every instance: whoever holds the lock runs
@@ -38,5 +61,3 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<void>
     await lock.release();
   }
 }
-
-export default new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? ''));

@@ -3,12 +3,13 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, runMigrationsLocked } from './data-source.js';
 
-const url = process.env.DATABASE_URL;
-if (!url) {
-  console.error('DATABASE_URL is not set');
-  process.exit(1);
-}
-const dataSource = await new DataSource(dataSourceOptions(url, 1)).initialize();
+// Without DATABASE_URL, the embedded database under DATA_DIR, as the app would.
+const location = {
+  url: process.env.DATABASE_URL ?? null,
+  dataDir: process.env.DATA_DIR ?? './data',
+  poolSize: 1,
+};
+const dataSource = await new DataSource(dataSourceOptions(location)).initialize();
 try {
   await runMigrationsLocked(dataSource);
   console.log('migrations are up to date');

@@ -8,13 +8,16 @@ import { REDIS, REDIS_PUB, REDIS_SUB } from '../redis/redis.module.js';
 export class RedisHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    @Inject(REDIS) private readonly commands: Redis,
-    @Inject(REDIS_PUB) private readonly pub: Redis,
-    @Inject(REDIS_SUB) private readonly sub: Redis,
+    @Inject(REDIS) private readonly commands: Redis | null,
+    @Inject(REDIS_PUB) private readonly pub: Redis | null,
+    @Inject(REDIS_SUB) private readonly sub: Redis | null,
   ) {}
 
   async check(key: string) {
     const indicator = this.health.check(key);
+    if (!this.commands || !this.pub || !this.sub) {
+      return indicator.up({ mode: 'not configured: single instance' });
+    }
     const links = { pub: this.pub.status, sub: this.sub.status };
     try {
       await this.commands.ping();

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { ChatError } from '../common/chat-error.js';
 import { MicroBatch } from '../common/micro-batch.js';
+import { PreparedStatements, sqlState } from '../database/prepared-statements.js';
 import { Message } from './message.entity.js';
 
 export interface NewMessage {
@@ -80,7 +79,10 @@ export class MessageStore {
     },
   );
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   /**
    * Stores the message with the room's next `seq`, or returns the message
@@ -149,26 +151,17 @@ export class MessageStore {
   }
 
   private async insertWithRetry(items: NewMessage[]): Promise<MessageRow[]> {
-    // Straight to the driver's pool as a named statement: Postgres parses
-    // and plans this query once per connection, not once per batch, and the
-    // hot path skips the ORM's per-query bookkeeping.
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
-    const statement = {
-      name: 'insert-message-batch',
-      text: INSERT_BATCH,
-      values: [
-        items.map((m) => m.messageId),
-        items.map((m) => m.roomId),
-        items.map((m) => m.senderId),
-        items.map((m) => m.content),
-      ],
-    };
+    const values = [
+      items.map((m) => m.messageId),
+      items.map((m) => m.roomId),
+      items.map((m) => m.senderId),
+      items.map((m) => m.content),
+    ];
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await pool.query<MessageRow>(statement)).rows;
+        return await this.statements.run<MessageRow>('insert-message-batch', INSERT_BATCH, values);
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(code ?? '')) {
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error) ?? '')) {
           throw error;
         }
       }

@@ -28,7 +28,11 @@ export class RedisIoAdapter extends IoAdapter {
       cors: { origin: (origin, done) => done(null, config.isOriginAllowed(origin)) },
       allowRequest: (request, done) => done(null, config.isOriginAllowed(request.headers.origin)),
     } as ServerOptions);
-    server.adapter(createAdapter(this.app.get<Redis>(REDIS_PUB), this.app.get<Redis>(REDIS_SUB)));
+    const pub = this.app.get<Redis | null>(REDIS_PUB);
+    const sub = this.app.get<Redis | null>(REDIS_SUB);
+    if (pub && sub) {
+      server.adapter(createAdapter(pub, sub));
+    } // else: Socket.IO's in-memory adapter, for the single-instance mode
     return server;
   }
 }

@@ -67,10 +67,12 @@ function waitReady(client: Redis): Promise<Redis> {
   });
 }
 
+/** Null when REDIS_URL is unset: the single-instance mode. */
 const connection = (token: symbol, name: string, options?: RedisOptions, adapt = (c: Redis) => c) => ({
   provide: token,
   inject: [AppConfig],
-  useFactory: (config: AppConfig) => waitReady(adapt(connectRedis(config.redisUrl, name, options))),
+  useFactory: (config: AppConfig) =>
+    config.redisUrl === null ? null : waitReady(adapt(connectRedis(config.redisUrl, name, options))),
 });
 
 @Global()

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ChatError } from '../common/chat-error.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
 import { UsersService } from '../users/users.service.js';
@@ -30,7 +30,7 @@ export class RoomsService {
     const participantIds = roomParticipants(callerId, requested);
     const participants = await this.requireUsers(participantIds);
     const key = directKey(participantIds);
-    const inserted = await this.db.transaction((tx) => insertRoom(tx, participantIds, key));
+    const inserted = await insertRoom(this.db, participantIds, key);
     if (!inserted) {
       // Both people of the pair asked at once, or the room already existed.
       return { room: await this.existingDirectRoom(key!), created: false };
@@ -77,27 +77,28 @@ export class RoomsService {
   }
 }
 
-/** Null when the direct room of the pair already exists. */
+/**
+ * The room and its participants in one statement, so they appear together
+ * or not at all. Null when the direct room of the pair already exists.
+ */
 async function insertRoom(
-  tx: EntityManager,
+  db: DataSource,
   participantIds: readonly string[],
   key: string | null,
 ): Promise<{ id: string; createdAt: Date } | null> {
-  const rows: { id: string; created_at: Date }[] = await tx.query(
-    `INSERT INTO rooms (id, direct_key) VALUES ($1, $2)
-     ON CONFLICT (direct_key) DO NOTHING
-     RETURNING id, created_at`,
-    [`room_${randomUUID().replaceAll('-', '')}`, key],
+  const rows: { id: string; created_at: Date }[] = await db.query(
+    `WITH room AS (
+       INSERT INTO rooms (id, direct_key) VALUES ($1, $2)
+       ON CONFLICT (direct_key) DO NOTHING
+       RETURNING id, created_at
+     ), participants AS (
+       INSERT INTO room_participants (room_id, user_id)
+       SELECT room.id, unnest($3::text[]) FROM room
+     )
+     SELECT id, created_at FROM room`,
+    [`room_${randomUUID().replaceAll('-', '')}`, key, participantIds],
   );
-  if (rows.length === 0) {
-    return null;
-  }
-  const [{ id, created_at }] = rows;
-  await tx.query('INSERT INTO room_participants (room_id, user_id) SELECT $1, unnest($2::text[])', [
-    id,
-    participantIds,
-  ]);
-  return { id, createdAt: created_at };
+  return rows.length > 0 ? { id: rows[0].id, createdAt: rows[0].created_at } : null;
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

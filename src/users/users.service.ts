@@ -21,9 +21,10 @@ export class UsersService {
   ) {}
 
   async create(dto: CreateUserDto): Promise<{ user: User; token: string }> {
-    const user = await this.users.save(
-      this.users.create({ id: newUserId(), name: dto.name, avatar: dto.avatar ?? null }),
-    );
+    const user = this.users.create({ id: newUserId(), name: dto.name, avatar: dto.avatar ?? null });
+    // A single INSERT (save() would wrap it in a transaction block, which the
+    // embedded database's one shared connection cannot isolate).
+    await this.users.insert(user);
     return { user, token: this.tokens.issue(user.id) };
   }
 

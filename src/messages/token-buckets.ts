@@ -1,0 +1,57 @@
+/** Takes one token from each key's bucket; `true` where one was left. */
+export interface TokenBuckets {
+  take(keys: string[], rate: { perSecond: number; burst: number }): Promise<boolean[]>;
+}
+
+export interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/**
+ * The token-bucket rule, shared in spirit with the Redis script: a bucket
+ * holds at most `burst` tokens and refills at `perSecond`.
+ */
+export function takeToken(
+  bucket: Bucket | undefined,
+  now: number,
+  { perSecond, burst }: { perSecond: number; burst: number },
+): { allowed: boolean; bucket: Bucket } {
+  const elapsed = Math.max(0, now - (bucket?.at ?? now));
+  const tokens = Math.min(burst, (bucket?.tokens ?? burst) + (elapsed * perSecond) / 1000);
+  return tokens >= 1
+    ? { allowed: true, bucket: { tokens: tokens - 1, at: now } }
+    : { allowed: false, bucket: { tokens, at: now } };
+}
+
+/** Buckets in this process: the single-instance mode, without Redis. */
+export class LocalTokenBuckets implements TokenBuckets {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  take(keys: string[], rate: { perSecond: number; burst: number }): Promise<boolean[]> {
+    const now = this.clock();
+    this.forgetFullBuckets(now, rate);
+    return Promise.resolve(
+      keys.map((key) => {
+        const { allowed, bucket } = takeToken(this.buckets.get(key), now, rate);
+        this.buckets.set(key, bucket);
+        return allowed;
+      }),
+    );
+  }
+
+  /** A bucket untouched long enough to be full again is the same as no bucket. */
+  private forgetFullBuckets(now: number, { perSecond, burst }: { perSecond: number; burst: number }): void {
+    if (this.buckets.size < 10_000) {
+      return;
+    }
+    const refillMs = (burst * 1000) / perSecond;
+    for (const [key, bucket] of this.buckets) {
+      if (now - bucket.at > refillMs) {
+        this.buckets.delete(key);
+      }
+    }
+  }
+}
