@@ -2,20 +2,13 @@ import pg from 'pg';
 import request from 'supertest';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { createApp } from '../src/app.js';
+import { recreateDatabase } from './setup/global-setup.js';
 
 /** A database of its own, empty, so the instances below find no schema at all. */
 async function freshDatabase(name: string): Promise<string> {
   const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
   url.pathname = `/${name}`;
+  await recreateDatabase(url.toString());
   return url.toString();
 }
 

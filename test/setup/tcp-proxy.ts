@@ -3,12 +3,15 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 /**
  * A TCP hop between the app and a dependency that a test can break: `cut()`
  * resets every connection and refuses new ones (the dependency is down),
- * `pause()` holds traffic (the dependency hangs), `restore()` heals both.
+ * `pause()` holds traffic (the dependency hangs), `holdAnswers()` lets
+ * requests through but holds the answers (the work is done, the caller does
+ * not know yet), `restore()` heals them all.
  */
 export class TcpProxy {
   private server: Server | null = null;
   private readonly links = new Set<{ client: Socket; upstream: Socket }>();
   private paused = false;
+  private holding = false;
 
   private constructor(
     readonly port: number,
@@ -42,8 +45,16 @@ export class TcpProxy {
     }
   }
 
+  holdAnswers(): void {
+    this.holding = true;
+    for (const { upstream } of this.links) {
+      upstream.pause();
+    }
+  }
+
   async restore(): Promise<void> {
     this.paused = false;
+    this.holding = false;
     for (const { client, upstream } of this.links) {
       client.resume();
       upstream.resume();
@@ -77,6 +88,8 @@ export class TcpProxy {
     upstream.pipe(client);
     if (this.paused) {
       client.pause();
+      upstream.pause();
+    } else if (this.holding) {
       upstream.pause();
     }
     const drop = () => {
