@@ -302,6 +302,7 @@ describe('realtime delivery across two instances', () => {
       ['content over 4,000 characters', { content: 'x'.repeat(4001) }],
       ['content that is not a string', { content: 5 }],
       ['a NUL character', { content: 'a\u0000b' }],
+      ['an unpaired surrogate', { content: 'broken \ud83d half' }],
       ['a messageId with bad characters', { messageId: 'no spaces' }],
       ['a messageId over 64 characters', { messageId: 'a'.repeat(65) }],
       ['a missing messageId', { messageId: undefined }],

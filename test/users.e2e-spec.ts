@@ -49,6 +49,7 @@ describe('users over HTTP', () => {
       ['a name that is not a string', { name: 42 }, 'name'],
       ['a missing name', {}, 'name'],
       ['a NUL character', { name: 'a\u0000b' }, 'NUL'],
+      ['an unpaired surrogate', { name: 'a\udc00b' }, 'surrogate'],
       ['an avatar that is not a URL', { name: 'A', avatar: 'not a url' }, 'avatar'],
       ['a non-http avatar', { name: 'A', avatar: 'javascript:alert(1)' }, 'avatar'],
       ['an avatar over 2048 characters', { name: 'A', avatar: `https://x.io/${'a'.repeat(2040)}` }, 'avatar'],

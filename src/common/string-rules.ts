@@ -6,15 +6,22 @@ export const Trim = () =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
 /**
- * Postgres text cannot hold U+0000, so it is refused up front with a clear
- * error instead of failing deep in the driver.
+ * Text Postgres can store exactly as sent. It cannot hold U+0000, and a lone
+ * UTF-16 surrogate would be stored as U+FFFD, changing the text (and making
+ * an identical retry look like a conflict); both are refused up front.
  */
-export const NoNulCharacters = () =>
+// In a `u` regex a well-formed surrogate pair is one code point, so
+// \p{Surrogate} only matches halves that have lost their partner.
+const UNSTORABLE = /\u0000|\p{Surrogate}/u;
+
+export const StorableText = () =>
   ValidateBy({
-    name: 'noNulCharacters',
+    name: 'storableText',
     validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !value.includes('\u0000'),
-      defaultMessage: buildMessage((each) => `${each}$property must not contain NUL characters`),
+      validate: (value: unknown) => typeof value !== 'string' || !UNSTORABLE.test(value),
+      defaultMessage: buildMessage(
+        (each) => `${each}$property must not contain NUL characters or unpaired surrogates`,
+      ),
     },
   });
 

@@ -1,5 +1,5 @@
 import { Allow, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { ID_PATTERN, NoNulCharacters, NotBlank } from '../../common/string-rules.js';
+import { ID_PATTERN, StorableText, NotBlank } from '../../common/string-rules.js';
 
 /** The body of `POST /rooms/:roomId/messages`; the room comes from the path. */
 export class SendMessageDto {
@@ -11,7 +11,7 @@ export class SendMessageDto {
   @IsString()
   @NotBlank()
   @MaxLength(4000)
-  @NoNulCharacters()
+  @StorableText()
   content: string;
 
   /** Optional; when present it must be the caller. */

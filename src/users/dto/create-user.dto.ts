@@ -1,11 +1,11 @@
 import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
-import { NoNulCharacters, Trim } from '../../common/string-rules.js';
+import { StorableText, Trim } from '../../common/string-rules.js';
 
 export class CreateUserDto {
   @Trim()
   @IsString()
   @Length(1, 64)
-  @NoNulCharacters()
+  @StorableText()
   name: string;
 
   @IsOptional()

@@ -1,13 +1,13 @@
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ToInt } from '../../common/query-rules.js';
-import { ID_PATTERN, NoNulCharacters } from '../../common/string-rules.js';
+import { ID_PATTERN, StorableText } from '../../common/string-rules.js';
 
 export class ListUsersQuery {
   /** Case-insensitive substring of the name. */
   @IsOptional()
   @IsString()
   @MaxLength(64)
-  @NoNulCharacters()
+  @StorableText()
   q?: string;
 
   @IsOptional()
