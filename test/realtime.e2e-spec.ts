@@ -272,6 +272,37 @@ describe('realtime delivery across two instances', () => {
       expect(stored.map((m) => m.content)).toEqual(['original']);
     });
 
+    it('stores one of two different messages sent at the same moment with one messageId, and leaks neither', async () => {
+      const messageId = randomUUID();
+      const otherRoom = ((await request(eveSocket, 'create_room', { participants: [bob.id] })) as any).room
+        .id;
+      const [mine, theirs] = (await Promise.all([
+        request(aliceSocket, 'create_message', { roomId, messageId, content: 'for alice and bob' }),
+        request(eveSocket, 'create_message', { roomId: otherRoom, messageId, content: 'for eve and bob' }),
+      ])) as any[];
+      expect([mine.status, theirs.status].sort()).toEqual(['error', 'success']);
+      const [winner, loser] = mine.status === 'success' ? [mine, theirs] : [theirs, mine];
+      expect(loser.error.code).toBe('conflict');
+      const stored = [
+        ...(await history(one, alice, roomId, '?limit=200')),
+        ...(await history(two, eve, otherRoom)),
+      ];
+      expect(stored.filter((m) => m.messageId === messageId)).toEqual([winner.message]);
+      await sleep(200);
+      const heardByAlice = aliceInbox.of('message_created').filter((e) => e.message.messageId === messageId);
+      expect(heardByAlice.every((e) => e.message.roomId === roomId)).toBe(true);
+    });
+
+    it('answers conflict to the second of two different contents sent at once on one socket', async () => {
+      const messageId = randomUUID();
+      const [first, second] = (await Promise.all([
+        request(aliceSocket, 'create_message', { roomId, messageId, content: 'one' }),
+        request(aliceSocket, 'create_message', { roomId, messageId, content: 'two' }),
+      ])) as any[];
+      expect(first.status).toBe('success');
+      expect(second.error.code).toBe('conflict');
+    });
+
     it('answers forbidden for a spoofed senderId and for a room the caller is not in, not_found for an unknown room', async () => {
       const spoof = (await request(aliceSocket, 'create_message', {
         roomId,

@@ -61,11 +61,20 @@ SELECT f.message_id, f.room_id, b.base + row_number() OVER (PARTITION BY f.room_
 FROM fresh f JOIN bumped b ON b.room_id = f.room_id
 RETURNING ${COLUMNS}`;
 
-// unique_violation (an id stored meanwhile by another instance) and
-// deadlock_detected (against a writer outside this code): nothing was
-// stored, so the batch can simply run again.
-const RETRYABLE = new Set(['23505', '40P01']);
 const MAX_ATTEMPTS = 5;
+
+/**
+ * A message id stored meanwhile by another writer (the statement's snapshot
+ * could not see it), or a deadlock with a writer outside this code: nothing
+ * was stored, so the batch can simply run again. Any other unique violation
+ * (a repeated seq) would be a bug, and is not hidden by retrying.
+ */
+function isRetryable(error: unknown): boolean {
+  const state = sqlState(error);
+  const constraint = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
+  const name = constraint.driverError?.constraint ?? constraint.constraint;
+  return state === '40P01' || (state === '23505' && name === 'messages_pkey');
+}
 
 /** Postgres access for messages: where `seq` and idempotency are enforced. */
 @Injectable()
@@ -124,29 +133,36 @@ export class MessageStore {
     return newestFirst ? messages.reverse() : messages;
   }
 
-  /** One outcome per item; an item that cannot be stored fails alone, not its batch. */
+  /**
+   * One outcome per item. A message id may come twice in one batch (a client
+   * retrying at once, or two clients choosing the same id): the first item
+   * is the one stored and `created`; the others are answered with what it
+   * stored and `created: false`, so the service tells a replay from a
+   * conflict exactly as for an id stored earlier.
+   */
   private async insertBatch(items: NewMessage[]): Promise<(StoredMessage | ChatError)[]> {
-    // The same id twice in one batch (a client retrying at once) is stored
-    // once; the later ones are answered with what the first one stored.
-    const unique = [...new Map(items.map((m) => [m.messageId, m])).values()];
+    const firstById = new Map<string, NewMessage>();
+    for (const item of items) {
+      if (!firstById.has(item.messageId)) {
+        firstById.set(item.messageId, item);
+      }
+    }
+    const unique = [...firstById.values()];
     const inserted = new Map((await this.insertWithRetry(unique)).map((row) => [row.message_id, row]));
     const earlier = await this.findMany(
       unique.filter((m) => !inserted.has(m.messageId)).map((m) => m.messageId),
     );
-    const answered = new Set<string>();
     return items.map((item) => {
       const row = inserted.get(item.messageId);
-      const isFirst = !answered.has(item.messageId);
-      answered.add(item.messageId);
       if (row) {
-        return { message: toMessage(row), created: isFirst };
+        return { message: toMessage(row), created: firstById.get(item.messageId) === item };
       }
       const stored = earlier.get(item.messageId);
-      if (!stored) {
-        // Neither inserted nor found: its room does not exist.
-        return ChatError.notFound(`Room ${item.roomId} does not exist`);
-      }
-      return { message: stored, created: false };
+      // Neither inserted nor found: only a room that does not exist leaves
+      // nothing (the caller checked participation, so this is a safeguard).
+      return stored
+        ? { message: stored, created: false }
+        : ChatError.notFound(`Room ${item.roomId} does not exist`);
     });
   }
 
@@ -161,8 +177,13 @@ export class MessageStore {
       try {
         return await this.statements.run<MessageRow>('insert-message-batch', INSERT_BATCH, values);
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error) ?? '')) {
+        if (!isRetryable(error)) {
           throw error;
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+          // Nothing was stored; the clients' retries (same ids) will find
+          // the ids that kept colliding and store the rest.
+          throw ChatError.unavailable('Too much contention on these message ids; retry');
         }
       }
     }
