@@ -34,4 +34,11 @@ export class ChatError extends Error {
   static conflict(message: string): ChatError {
     return new ChatError('conflict', message);
   }
+  static rateLimited(message: string): ChatError {
+    return new ChatError('rate_limited', message);
+  }
+  /** A dependency is away or the instance is going away: retry, with the same messageId. */
+  static unavailable(message: string): ChatError {
+    return new ChatError('unavailable', message);
+  }
 }

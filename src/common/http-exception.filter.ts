@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { ErrorCode } from './chat-error.js';
 import { toChatError } from './to-chat-error.js';
 
@@ -50,7 +51,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (error) {
       const status = STATUS_BY_CODE[error.code];
       const message = error.details ?? error.message;
-      return [status, { statusCode: status, message, error: HTTP_REASONS[status] ?? 'Error' }];
+      return [status, { statusCode: status, message, error: STATUS_CODES[status] ?? 'Error' }];
     }
     const requestId = randomUUID();
     this.logger.error(
@@ -61,14 +62,3 @@ export class HttpExceptionFilter implements ExceptionFilter {
     return [500, { ...body, requestId }];
   }
 }
-
-const HTTP_REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};

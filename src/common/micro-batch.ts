@@ -42,6 +42,7 @@ export class MicroBatch<Item, Result> {
     }
     const batch = this.queue.splice(0, this.limits.maxBatch);
     this.inFlight++;
+    this.schedule(); // more than one batch queued: a free slot takes the next
     try {
       const results = await this.write(batch.map((entry) => entry.item));
       batch.forEach((entry, i) => entry.resolve(results[i]));

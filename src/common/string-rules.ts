@@ -12,13 +12,14 @@ export const Trim = () =>
  */
 // In a `u` regex a well-formed surrogate pair is one code point, so
 // \p{Surrogate} only matches halves that have lost their partner.
-const UNSTORABLE = /\u0000|\p{Surrogate}/u;
+const UNPAIRED_SURROGATE = /\p{Surrogate}/u;
 
 export const StorableText = () =>
   ValidateBy({
     name: 'storableText',
     validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !UNSTORABLE.test(value),
+      validate: (value: unknown) =>
+        typeof value !== 'string' || (!value.includes('\u0000') && !UNPAIRED_SURROGATE.test(value)),
       defaultMessage: buildMessage(
         (each) => `${each}$property must not contain NUL characters or unpaired surrogates`,
       ),

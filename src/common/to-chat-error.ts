@@ -3,7 +3,8 @@ import { ChatError } from './chat-error.js';
 
 // Postgres SQLSTATE classes and driver errors that mean "the database is not
 // there right now", as opposed to a bug: the caller may retry.
-const UNAVAILABLE_SQLSTATES = /^(08|53|57P0[1-4])/;
+// 57014: statement_timeout, a database too slow to answer.
+const UNAVAILABLE_SQLSTATES = /^(08|53|57P0[1-4]|57014)/;
 const UNAVAILABLE_MESSAGES =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
 
@@ -35,7 +36,9 @@ export function toChatError(error: unknown): ChatError | null {
     return fromHttpException(error);
   }
   if (isDependencyUnavailable(error)) {
-    return new ChatError('unavailable', 'A dependency is unavailable; nothing was stored, retry later');
+    return ChatError.unavailable(
+      'A dependency is unavailable; retry later with the same messageId (a retry never stores a message twice)',
+    );
   }
   return null;
 }

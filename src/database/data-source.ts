@@ -33,7 +33,10 @@ export function dataSourceOptions({ url, dataDir, poolSize = 10 }: DatabaseLocat
     // same migrations; one connection, so every write is a single statement.
     return { ...common, driver: new PGliteDriver({ dataDir: join(dataDir, 'pg') }).driver };
   }
-  return { ...common, url, extra: { max: poolSize, connectionTimeoutMillis: 5_000 } };
+  // A stalled database answers within seconds with an error ('unavailable'),
+  // instead of holding every send, and shutdown, behind it.
+  const extra = { max: poolSize, connectionTimeoutMillis: 5_000, statement_timeout: 10_000 };
+  return { ...common, url, extra };
 }
 
 /** How the configured database is described in the start-up log. */

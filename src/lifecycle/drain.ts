@@ -1,4 +1,5 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { withTimeout } from '../common/with-timeout.js';
 import { AppConfig } from '../config/app-config.js';
 
 /**
@@ -48,14 +49,10 @@ export class Drain implements BeforeApplicationShutdown {
       return;
     }
     this.logger.log(`waiting for ${this.inFlight} action(s) in flight`);
-    const idle = new Promise<void>((resolve) => (this.onIdle = resolve));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs);
-    });
-    if ((await Promise.race([idle, timeout])) === 'timeout') {
+    const idle = new Promise<'idle'>((resolve) => (this.onIdle = () => resolve('idle')));
+    const outcome = await withTimeout(idle, this.config.shutdownTimeoutMs, () => 'timeout' as const);
+    if (outcome === 'timeout') {
       this.logger.warn(`shutting down with ${this.inFlight} action(s) still in flight`);
     }
-    clearTimeout(timer);
   }
 }

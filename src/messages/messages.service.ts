@@ -31,7 +31,7 @@ export class MessagesService {
       throw ChatError.forbidden('senderId must be your own user id');
     }
     if (!(await this.rateLimiter.tryTake(callerId))) {
-      throw new ChatError('rate_limited', 'Too many messages; slow down and retry');
+      throw ChatError.rateLimited('Too many messages; slow down and retry');
     }
     const participantIds = await this.membership.requireParticipant(roomId, callerId);
     const attempt = { messageId: dto.messageId, roomId, senderId: callerId, content: dto.content };

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { MicroBatch } from '../common/micro-batch.js';
+import { withTimeout } from '../common/with-timeout.js';
 import { AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
 import { RedisTokenBuckets } from './redis-token-buckets.js';
@@ -24,6 +25,9 @@ export class SendRateLimiter {
           this.config.rateLimit,
         ),
         CHECK_TIMEOUT_MS,
+        () => {
+          throw new Error(`Redis did not answer within ${CHECK_TIMEOUT_MS} ms`);
+        },
       ),
     { maxInFlight: 1, maxBatch: 500 },
   );
@@ -44,17 +48,5 @@ export class SendRateLimiter {
       this.logger.warn(`rate limit not checked: ${(error as Error).message}`);
       return true;
     }
-  }
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -27,6 +27,7 @@ export function takeToken(
 /** Buckets in this process: the single-instance mode, without Redis. */
 export class LocalTokenBuckets implements TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
+  private lastSweep = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -42,12 +43,17 @@ export class LocalTokenBuckets implements TokenBuckets {
     );
   }
 
-  /** A bucket untouched long enough to be full again is the same as no bucket. */
+  /**
+   * A bucket untouched long enough to be full again is the same as no
+   * bucket. Swept at most once per refill period, so the scan stays off the
+   * path of most sends.
+   */
   private forgetFullBuckets(now: number, { perSecond, burst }: { perSecond: number; burst: number }): void {
-    if (this.buckets.size < 10_000) {
+    const refillMs = (burst * 1000) / perSecond;
+    if (now - this.lastSweep < refillMs) {
       return;
     }
-    const refillMs = (burst * 1000) / perSecond;
+    this.lastSweep = now;
     for (const [key, bucket] of this.buckets) {
       if (now - bucket.at > refillMs) {
         this.buckets.delete(key);

@@ -93,7 +93,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeAp
 
   private async perform(socket: ChatSocket, action: ClientAction, payload: unknown, ack: AckFn) {
     if (this.drain.isDraining) {
-      const error = new ChatError('unavailable', 'This instance is shutting down; reconnect and retry');
+      const error = ChatError.unavailable('This instance is shutting down; reconnect and retry');
       return this.fail(socket, action, error, ack);
     }
     // The answer is part of the tracked work: shutdown must not close the

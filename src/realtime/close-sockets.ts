@@ -1,3 +1,4 @@
+import { withTimeout } from '../common/with-timeout.js';
 import type { ChatServer } from './events.js';
 
 /**
@@ -9,8 +10,5 @@ export async function closeLocalSockets(server: ChatServer, timeoutMs: number): 
   const sockets = [...server.sockets.sockets.values()];
   const closed = Promise.all(sockets.map((s) => new Promise((resolve) => s.conn.once('close', resolve))));
   server.local.disconnectSockets(true);
-  let timer: NodeJS.Timeout | undefined;
-  const timeUp = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-  await Promise.race([closed, timeUp]);
-  clearTimeout(timer);
+  await withTimeout(closed, timeoutMs, () => []);
 }

@@ -58,7 +58,7 @@ export class RoomViews {
       `SELECT p.room_id, u.id, u.name
        FROM room_participants p JOIN users u ON u.id = p.user_id
        WHERE p.room_id = ANY($1::text[])
-       ORDER BY u.name COLLATE "C", u.id`, // the order RoomsService.create sorts in
+       ORDER BY u.name, u.id`, // as GET /users lists people
       [roomIds],
     );
     const byRoom = new Map<string, ParticipantResponse[]>();

@@ -6,7 +6,7 @@ import { Broadcaster } from '../realtime/broadcaster.js';
 import { UsersService } from '../users/users.service.js';
 import { directKey, roomParticipants } from './participants.js';
 import { RoomMembership } from './room-membership.js';
-import type { ParticipantResponse, RoomResponse } from './room.response.js';
+import type { RoomResponse } from './room.response.js';
 import { RoomViews } from './room-views.js';
 
 @Injectable()
@@ -28,20 +28,16 @@ export class RoomsService {
     requested: readonly string[],
   ): Promise<{ room: RoomResponse; created: boolean }> {
     const participantIds = roomParticipants(callerId, requested);
-    const participants = await this.requireUsers(participantIds);
+    await this.requireUsers(participantIds);
     const key = directKey(participantIds);
-    const inserted = await insertRoom(this.db, participantIds, key);
-    if (!inserted) {
+    const insertedId = await insertRoom(this.db, participantIds, key);
+    if (!insertedId) {
       // Both people of the pair asked at once, or the room already existed.
       return { room: await this.existingDirectRoom(key!), created: false };
     }
-    this.membership.remember(inserted.id, participantIds);
-    const room: RoomResponse = {
-      id: inserted.id,
-      participants,
-      createdAt: inserted.createdAt.toISOString(),
-      lastMessage: null,
-    };
+    this.membership.remember(insertedId, participantIds);
+    // Read back like any other room, so every answer has the same shape and order.
+    const [room] = await this.views.byIds([insertedId]);
     this.broadcaster.roomCreated(room);
     return { room, created: true };
   }
@@ -56,16 +52,13 @@ export class RoomsService {
     return room;
   }
 
-  private async requireUsers(ids: readonly string[]): Promise<ParticipantResponse[]> {
+  private async requireUsers(ids: readonly string[]): Promise<void> {
     const found = await this.users.findByIds(ids);
     if (found.length !== ids.length) {
       const known = new Set(found.map((u) => u.id));
       const missing = ids.filter((id) => !known.has(id));
       throw ChatError.notFound(`Unknown users: ${missing.join(', ')}`);
     }
-    return found
-      .map((u) => ({ id: u.id, name: u.name }))
-      .sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
   }
 
   private async existingDirectRoom(key: string): Promise<RoomResponse> {
@@ -85,20 +78,18 @@ async function insertRoom(
   db: DataSource,
   participantIds: readonly string[],
   key: string | null,
-): Promise<{ id: string; createdAt: Date } | null> {
-  const rows: { id: string; created_at: Date }[] = await db.query(
+): Promise<string | null> {
+  const rows: { id: string }[] = await db.query(
     `WITH room AS (
        INSERT INTO rooms (id, direct_key) VALUES ($1, $2)
        ON CONFLICT (direct_key) DO NOTHING
-       RETURNING id, created_at
+       RETURNING id
      ), participants AS (
        INSERT INTO room_participants (room_id, user_id)
        SELECT room.id, unnest($3::text[]) FROM room
      )
-     SELECT id, created_at FROM room`,
+     SELECT id FROM room`,
     [`room_${randomUUID().replaceAll('-', '')}`, key, participantIds],
   );
-  return rows.length > 0 ? { id: rows[0].id, createdAt: rows[0].created_at } : null;
+  return rows[0]?.id ?? null;
 }
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
