@@ -2,6 +2,7 @@
 // Each run gets its own database so results do not depend on earlier data, and
 // the instances start together on the empty database (migrations are advisory-locked).
 import { spawn, execFileSync } from 'node:child_process';
+import { findFreePort as freePort } from '../scripts/cluster.mjs';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -10,17 +11,6 @@ import path from 'node:path';
 
 const PG = ['-h', '127.0.0.1', '-U', 'postgres'];
 
-/** A free TCP port on loopback (the OS picks it, we release it right away). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

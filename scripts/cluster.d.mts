@@ -70,3 +70,5 @@ export interface Cluster {
 
 export function startCluster(options?: ClusterOptions): Promise<Cluster>;
 export function stopAllClusters(): Promise<void>;
+/** A free TCP port on loopback (the OS picks it, the caller binds it next). */
+export function findFreePort(): Promise<number>;

@@ -367,7 +367,8 @@ async function pickInstancePorts(basePort, count) {
   return ports;
 }
 
-function findFreePort() {
+/** A free TCP port on loopback (the OS picks it, we release it right away). */
+export function findFreePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

@@ -6,16 +6,7 @@ import { startInstances, stopInstances, type Instance } from './setup/instances.
 import { PrivateRedis } from './setup/redis-server.js';
 import { closeAllClients, connect, Inbox, request as emit, sleep, type ChatClient } from './setup/sockets.js';
 import { TcpProxy } from './setup/tcp-proxy.js';
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) {
-      throw new Error('condition not met in time');
-    }
-    await sleep(100);
-  }
-}
+import { waitUntil } from './setup/wait.js';
 
 const readiness = async (url: string) => (await request(url).get('/health/ready')).status;
 
@@ -48,7 +39,11 @@ describe('when Redis goes away', () => {
 
   it('keeps acknowledging and delivering locally, reports not ready, and resumes cross-instance delivery when back', async () => {
     await redis.kill();
-    await waitUntil(async () => (await readiness(instances[0].url)) === 503);
+    await waitUntil(
+      async () => (await readiness(instances[0].url)) === 503,
+      15_000,
+      'not ready without Redis',
+    );
 
     const during = (await emit(aliceSocket, 'create_message', {
       roomId,
@@ -65,6 +60,8 @@ describe('when Redis goes away', () => {
     await redis.restart();
     await waitUntil(
       async () => (await readiness(instances[0].url)) === 200 && (await readiness(instances[1].url)) === 200,
+      15_000,
+      'both ready once Redis is back',
     );
     const after = (await emit(aliceSocket, 'create_message', {
       roomId,
@@ -112,7 +109,11 @@ describe('when Postgres goes away', () => {
       .expect(503);
 
     await postgres.restore();
-    await waitUntil(async () => (await readiness(instance[0].url)) === 200);
+    await waitUntil(
+      async () => (await readiness(instance[0].url)) === 200,
+      15_000,
+      'ready once Postgres is back',
+    );
     const retried = (await emit(aliceSocket, 'create_message', payload)) as any;
     const again = (await emit(aliceSocket, 'create_message', payload)) as any;
     expect(retried.status).toBe('success');
@@ -147,7 +148,7 @@ describe('graceful shutdown', () => {
       });
       await sleep(200);
       const closing = instance.app.close();
-      await waitUntil(async () => (await readiness(instance.url)) === 503, 5_000);
+      await waitUntil(async () => (await readiness(instance.url)) === 503, 5_000, 'not ready while draining');
       const late = (await emit(socket, 'create_message', {
         roomId,
         messageId: randomUUID(),

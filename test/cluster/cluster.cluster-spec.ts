@@ -19,8 +19,8 @@ import {
   instanceForAffinity,
   ProcessLog,
   socketRequestsWithAffinity,
-  waitUntil,
 } from './helpers.js';
+import { waitUntil } from '../setup/wait.js';
 
 /**
  * Three `node dist/main.js` processes behind nginx (deploy/nginx.conf), every

@@ -15,8 +15,8 @@ import {
   historyBackward,
   historyForward,
   ProcessLog,
-  waitUntil,
 } from './helpers.js';
+import { waitUntil } from '../setup/wait.js';
 
 /** Per sender: one new message every 200 ms, so 6 senders offer 30 msg/s. */
 const SEND_EVERY_MS = 200;

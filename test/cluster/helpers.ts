@@ -6,7 +6,6 @@ import type { Cluster, ClusterInstance, ClusterOptions } from '../../scripts/clu
 import type { MessageResponse } from '../../src/messages/message.response.js';
 import { history } from '../factories/rooms.js';
 import type { TestUser } from '../factories/users.js';
-import { sleep } from '../setup/sockets.js';
 
 /** What every instance of a cluster suite starts with; `extra` overrides it. */
 export function clusterEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -124,20 +123,6 @@ export async function socketRequestsWithAffinity(cluster: Cluster, key: string):
     }
   }
   return entries;
-}
-
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms`);
-    }
-    await sleep(50);
-  }
 }
 
 const PAGE = 200;

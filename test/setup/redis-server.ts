@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { findFreePort } from '../../scripts/cluster.mjs';
 
 /** A private redis-server on its own port, so a test can kill and restart it. */
 export class PrivateRedis {
@@ -9,10 +9,7 @@ export class PrivateRedis {
   private constructor(readonly port: number) {}
 
   static async start(): Promise<PrivateRedis> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await findFreePort();
     const redis = new PrivateRedis(port);
     await redis.restart();
     return redis;

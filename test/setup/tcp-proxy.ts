@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { findFreePort } from '../../scripts/cluster.mjs';
 
 /**
  * A TCP hop between the app and a dependency that a test can break: `cut()`
@@ -19,10 +20,7 @@ export class TcpProxy {
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await findFreePort();
     const proxy = new TcpProxy(port, target);
     await proxy.listen();
     return proxy;

@@ -1,0 +1,23 @@
+import { sleep } from './sockets.js';
+
+/**
+ * Polls `check` until it holds (a check that throws counts as not yet),
+ * failing after `timeoutMs` with a message naming `what`.
+ */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (
+    !(await Promise.resolve()
+      .then(check)
+      .catch(() => false))
+  ) {
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not within ${timeoutMs} ms`);
+    }
+    await sleep(50);
+  }
+}
