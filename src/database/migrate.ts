@@ -7,7 +7,8 @@ import { dataSourceOptions, runMigrationsLocked } from './data-source.js';
 const location = {
   url: process.env.DATABASE_URL ?? null,
   dataDir: process.env.DATA_DIR ?? './data',
-  poolSize: 1,
+  // One connection holds the migration lock while another runs the migrations.
+  poolSize: 2,
 };
 const dataSource = await new DataSource(dataSourceOptions(location)).initialize();
 try {

@@ -3,14 +3,8 @@ import { DataSource } from 'typeorm';
 import { ChatError } from '../common/chat-error.js';
 import { MicroBatch } from '../common/micro-batch.js';
 import { PreparedStatements, sqlState } from '../database/prepared-statements.js';
+import { INSERT_BATCH, insertBatchParameters, MESSAGE_COLUMNS, type NewMessage } from './insert-batch.js';
 import { Message } from './message.entity.js';
-
-export interface NewMessage {
-  messageId: string;
-  roomId: string;
-  senderId: string;
-  content: string;
-}
 
 export interface StoredMessage {
   message: Message;
@@ -27,53 +21,23 @@ interface MessageRow {
   created_at: Date;
 }
 
-const COLUMNS = 'message_id, room_id, seq, sender_id, content, created_at';
-
-/**
- * One statement stores a whole batch, atomically and without a transaction
- * block (one round trip). Per room it takes the row lock (rooms in id order,
- * so concurrent batches cannot deadlock each other), bumps `last_seq` by the
- * number of new messages and numbers them from there, so a room's messages
- * commit in `seq` order with no gaps. Ids that are already stored are left
- * out; if one is stored concurrently, the unique key fails the statement,
- * which rolls back every bump, and the batch is retried.
- */
-const INSERT_BATCH = `
-WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-    WITH ORDINALITY AS i(message_id, room_id, sender_id, content, ord)
-), fresh AS (
-  SELECT i.* FROM input i
-  WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.message_id = i.message_id)
-), locked AS (
-  SELECT r.id FROM rooms r WHERE r.id IN (SELECT room_id FROM fresh) ORDER BY r.id FOR UPDATE
-), counts AS (
-  SELECT room_id, count(*)::int AS n FROM fresh GROUP BY room_id
-), bumped AS (
-  UPDATE rooms r SET last_seq = r.last_seq + c.n, last_activity_at = clock_timestamp()
-  FROM counts c JOIN locked l ON l.id = c.room_id
-  WHERE r.id = c.room_id
-  RETURNING r.id AS room_id, r.last_seq - c.n AS base
-)
-INSERT INTO messages (${COLUMNS})
-SELECT f.message_id, f.room_id, b.base + row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord),
-       f.sender_id, f.content, clock_timestamp()
-FROM fresh f JOIN bumped b ON b.room_id = f.room_id
-RETURNING ${COLUMNS}`;
-
 const MAX_ATTEMPTS = 5;
 
-/**
- * A message id stored meanwhile by another writer (the statement's snapshot
- * could not see it), or a deadlock with a writer outside this code: nothing
- * was stored, so the batch can simply run again. Any other unique violation
- * (a repeated seq) would be a bug, and is not hidden by retrying.
- */
-function isRetryable(error: unknown): boolean {
-  const state = sqlState(error);
+/** The statement failed on an id that is stored already (maybe just now, by another writer). */
+function isStoredId(error: unknown): boolean {
   const constraint = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
   const name = constraint.driverError?.constraint ?? constraint.constraint;
-  return state === '40P01' || (state === '23505' && name === 'messages_pkey');
+  return sqlState(error) === '23505' && name === 'messages_pkey';
+}
+
+/**
+ * Nothing was stored, so the batch can run again: without the ids that turned
+ * out to be stored, or as it was after a deadlock with a writer outside this
+ * code. Any other unique violation (a repeated seq) would be a bug, and is
+ * not hidden by retrying.
+ */
+function isRetryable(error: unknown): boolean {
+  return isStoredId(error) || sqlState(error) === '40P01';
 }
 
 /** Postgres access for messages: where `seq` and idempotency are enforced. */
@@ -123,7 +87,7 @@ export class MessageStore {
     // Without `after`, the page is the newest end of the range.
     const newestFirst = range.afterSeq === undefined;
     const rows: MessageRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM messages
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
        WHERE room_id = $1 AND seq > $2 AND seq < $3
        ORDER BY seq ${newestFirst ? 'DESC' : 'ASC'}
        LIMIT $4`,
@@ -147,35 +111,41 @@ export class MessageStore {
         firstById.set(item.messageId, item);
       }
     }
-    const unique = [...firstById.values()];
-    const inserted = new Map((await this.insertWithRetry(unique)).map((row) => [row.message_id, row]));
-    const earlier = await this.findMany(
-      unique.filter((m) => !inserted.has(m.messageId)).map((m) => m.messageId),
-    );
+    const { inserted, stored } = await this.insertNew([...firstById.values()]);
     return items.map((item) => {
       const row = inserted.get(item.messageId);
       if (row) {
         return { message: toMessage(row), created: firstById.get(item.messageId) === item };
       }
-      const stored = earlier.get(item.messageId);
+      const earlier = stored.get(item.messageId);
       // Neither inserted nor found: only a room that does not exist leaves
       // nothing (the caller checked participation, so this is a safeguard).
-      return stored
-        ? { message: stored, created: false }
+      return earlier
+        ? { message: earlier, created: false }
         : ChatError.notFound(`Room ${item.roomId} does not exist`);
     });
   }
 
-  private async insertWithRetry(items: NewMessage[]): Promise<MessageRow[]> {
-    const values = [
-      items.map((m) => m.messageId),
-      items.map((m) => m.roomId),
-      items.map((m) => m.senderId),
-      items.map((m) => m.content),
-    ];
+  /**
+   * Inserts the messages whose ids are not stored yet; `stored` holds the
+   * ones that were, as stored.
+   */
+  private async insertNew(
+    items: NewMessage[],
+  ): Promise<{ inserted: Map<string, MessageRow>; stored: Map<string, Message> }> {
+    const stored = new Map<string, Message>();
+    let pending = items;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.statements.run<MessageRow>('insert-message-batch', INSERT_BATCH, values);
+        const rows =
+          pending.length === 0
+            ? []
+            : await this.statements.run<MessageRow>(
+                'insert-message-batch',
+                INSERT_BATCH,
+                insertBatchParameters(pending),
+              );
+        return { inserted: new Map(rows.map((row) => [row.message_id, row])), stored };
       } catch (error) {
         if (!isRetryable(error)) {
           throw error;
@@ -184,6 +154,12 @@ export class MessageStore {
           // Nothing was stored; the clients' retries (same ids) will find
           // the ids that kept colliding and store the rest.
           throw ChatError.unavailable('Too much contention on these message ids; retry');
+        }
+        if (isStoredId(error)) {
+          for (const [id, message] of await this.findMany(pending.map((m) => m.messageId))) {
+            stored.set(id, message);
+          }
+          pending = pending.filter((m) => !stored.has(m.messageId));
         }
       }
     }
@@ -194,7 +170,7 @@ export class MessageStore {
       return new Map();
     }
     const rows: MessageRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM messages WHERE message_id = ANY($1::text[])`,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE message_id = ANY($1::text[])`,
       [messageIds],
     );
     return new Map(rows.map((row) => [row.message_id, toMessage(row)]));
