@@ -2,6 +2,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { createApp } from '../src/app.js';
+import { migrateDatabase } from '../src/database/data-source.js';
 import { recreateDatabase } from './setup/global-setup.js';
 
 /** A database of its own, empty, so the instances below find no schema at all. */
@@ -10,6 +11,16 @@ async function freshDatabase(name: string): Promise<string> {
   url.pathname = `/${name}`;
   await recreateDatabase(url.toString());
   return url.toString();
+}
+
+async function appliedMigrations(databaseUrl: string): Promise<unknown[]> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    return (await db.query('SELECT name FROM migrations')).rows;
+  } finally {
+    await db.end();
+  }
 }
 
 describe('migrations at start', () => {
@@ -30,16 +41,21 @@ describe('migrations at start', () => {
     for (const { url } of apps) {
       await request(url).post('/users').send({ name: 'migrated' }).expect(201);
     }
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    const { rows } = await db.query('SELECT name FROM migrations');
-    await db.end();
-    expect(rows).toEqual([{ name: 'InitialSchema1764000000000' }]);
+    expect(await appliedMigrations(databaseUrl)).toEqual([{ name: 'InitialSchema1764000000000' }]);
   });
 
   it('leave nothing to do for the next instance', async () => {
     const [later] = await startInstances(1);
     instances.push(later);
     await request(later.url).get('/health/ready').expect(200);
+  });
+});
+
+describe('npm run migration:run', () => {
+  it('migrates an empty database once, and finds nothing to do the second time', async () => {
+    const databaseUrl = await freshDatabase('chat_test_migration_cli');
+    await migrateDatabase({ url: databaseUrl, dataDir: './data' });
+    await migrateDatabase({ url: databaseUrl, dataDir: './data' });
+    expect(await appliedMigrations(databaseUrl)).toEqual([{ name: 'InitialSchema1764000000000' }]);
   });
 });

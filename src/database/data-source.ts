@@ -52,6 +52,20 @@ export function describeDatabase({ url, dataDir }: DatabaseLocation): string {
 // the migrations, the others wait and then find nothing left to do.
 const MIGRATION_LOCK_KEY = 7_211_830_001;
 
+/**
+ * Applies pending migrations on a connection of its own (for the CLI), under
+ * the same lock the app takes at start, so it is safe while instances run.
+ */
+export async function migrateDatabase(location: Omit<DatabaseLocation, 'poolSize'>): Promise<void> {
+  // One connection holds the lock while another runs the migrations.
+  const dataSource = await new DataSource(dataSourceOptions({ ...location, poolSize: 2 })).initialize();
+  try {
+    await runMigrationsLocked(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
 /** Runs pending migrations so that instances starting together do not race. */
 export async function runMigrationsLocked(dataSource: DataSource): Promise<void> {
   const lock = dataSource.createQueryRunner();
