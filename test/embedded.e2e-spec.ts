@@ -50,6 +50,14 @@ describe('embedded single-instance mode (PGlite, in-process broadcasts)', () => 
     );
     expect(sent.map((a) => a.message.seq).sort()).toEqual([1, 2, 3]);
     await bobInbox.waitFor('message_created', (e) => e.message.seq === 3);
+    // Replays and conflicts hinge on the embedded driver's unique-violation error.
+    const [first] = sent;
+    const sameId = { roomId: room.room.id, messageId: first.message.messageId };
+    expect(await emit(aliceSocket, 'create_message', { ...sameId, content: first.message.content })).toEqual(
+      first,
+    );
+    const reused = (await emit(aliceSocket, 'create_message', { ...sameId, content: 'other' })) as any;
+    expect(reused.error.code).toBe('conflict');
 
     closeAllClients();
     await stopInstances(instance);

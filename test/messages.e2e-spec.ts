@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createRoom, history, postMessage } from './factories/rooms.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
+import { MessageStore, type StoredMessage } from '../src/messages/message-store.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, Inbox, request as emit } from './setup/sockets.js';
 
@@ -148,6 +149,75 @@ describe('messages over HTTP', () => {
         await request(one).get(`/rooms/${roomId}/messages?${query}`).set(auth(alice)).expect(400);
       }
       await request(one).get(`/rooms/${roomId}/messages`).expect(401);
+    });
+  });
+
+  describe('group commit (the message store of each instance)', () => {
+    const storeOf = (instance: Instance) => instance.app.get(MessageStore);
+    const message = (roomId: string, sender: TestUser, content: string, messageId = randomUUID()) => ({
+      messageId,
+      roomId,
+      senderId: sender.id,
+      content,
+    });
+
+    it('stores the new messages of a batch that also replays a stored one, with no gap in seq', async () => {
+      const [alice, bob] = await freshPair();
+      const room = await createRoom(one, alice, [bob]);
+      const store = storeOf(instances[0]);
+      const replayed = message(room.id, alice, 'sent before');
+      const first = await store.insert(replayed);
+      // Submitted in one turn of the event loop: one batch.
+      const [replay, ...fresh] = await Promise.all([
+        store.insert(replayed),
+        ...['one', 'two', 'three'].map((content) => store.insert(message(room.id, alice, content))),
+      ]);
+      expect(replay).toEqual({ message: first.message, created: false });
+      expect(fresh.every((m) => m.created)).toBe(true);
+      expect(fresh.map((m) => m.message.seq)).toEqual([2, 3, 4]);
+      expect((await history(one, alice, room.id)).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    });
+
+    it('answers batches on two instances that share ids in opposite orders without a deadlock, storing each id once', async () => {
+      const [alice, bob] = await freshPair();
+      const carol = await createUser(two, 'Carol');
+      const [roomA, roomB] = await Promise.all([
+        createRoom(one, alice, [bob]),
+        createRoom(two, alice, [carol]),
+      ]);
+      const [x, y] = [randomUUID(), randomUUID()];
+      // 1 + 498 + 1: one batch on each side (batches hold up to 500), long
+      // enough that both statements are inserting at the same time.
+      const fillers = (roomId: string) =>
+        Array.from({ length: 498 }, (_, i) => message(roomId, alice, `${i}`));
+      const batchA = [
+        message(roomA.id, alice, 'x', x),
+        ...fillers(roomA.id),
+        message(roomA.id, alice, 'y', y),
+      ];
+      const batchB = [
+        message(roomB.id, alice, 'y', y),
+        ...fillers(roomB.id),
+        message(roomB.id, alice, 'x', x),
+      ];
+      const started = performance.now();
+      const [answersA, answersB] = await Promise.all([
+        Promise.all(batchA.map((m) => storeOf(instances[0]).insert(m))),
+        Promise.all(batchB.map((m) => storeOf(instances[1]).insert(m))),
+      ]);
+      // A deadlock is only found after deadlock_timeout (1 s), then retried.
+      expect(performance.now() - started).toBeLessThan(900);
+      const answersFor = (id: string) =>
+        [...answersA, ...answersB].filter((a: StoredMessage) => a.message.messageId === id);
+      const store = storeOf(instances[0]);
+      for (const id of [x, y]) {
+        // Both callers hear of the one stored message: its creator and the other.
+        const answers = answersFor(id);
+        expect(answers.filter((a) => a.created)).toHaveLength(1);
+        expect(new Set(answers.map((a) => JSON.stringify(a.message))).size).toBe(1);
+        const seqs = await Promise.all([store.seqOf(roomA.id, id), store.seqOf(roomB.id, id)]);
+        expect(seqs.filter((seq) => seq !== null)).toHaveLength(1);
+      }
     });
   });
 

@@ -32,3 +32,10 @@ export function sqlState(error: unknown): string | undefined {
   const code = e.driverError?.code ?? e.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** The constraint a failed query violated, from the driver or as wrapped by TypeORM. */
+export function constraintName(error: unknown): string | undefined {
+  const e = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
+  const name = e.driverError?.constraint ?? e.constraint;
+  return typeof name === 'string' ? name : undefined;
+}

@@ -9,7 +9,7 @@ const message = (messageId: string, roomId: string): NewMessage => ({
 
 describe('insertBatchParameters', () => {
   it('numbers each message among the messages of its room and counts them per room', () => {
-    const [ids, rooms, senders, contents, distinctRooms, counts, positions] = insertBatchParameters([
+    const [ids, rooms, senders, contents, positions, distinctRooms, counts] = insertBatchParameters([
       message('a', 'r2'),
       message('b', 'r1'),
       message('c', 'r2'),
@@ -37,8 +37,8 @@ describe('insertBatchParameters', () => {
       ['r'],
       ['sender-of-a'],
       ['content of a'],
-      ['r'],
       [1],
+      ['r'],
       [1],
     ]);
   });

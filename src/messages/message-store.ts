@@ -2,8 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ChatError } from '../common/chat-error.js';
 import { MicroBatch } from '../common/micro-batch.js';
-import { PreparedStatements, sqlState } from '../database/prepared-statements.js';
-import { INSERT_BATCH, insertBatchParameters, MESSAGE_COLUMNS, type NewMessage } from './insert-batch.js';
+import { constraintName, PreparedStatements, sqlState } from '../database/prepared-statements.js';
+import {
+  INSERT_BATCH,
+  insertBatchParameters,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  type NewMessage,
+} from './insert-batch.js';
 import { Message } from './message.entity.js';
 
 export interface StoredMessage {
@@ -12,29 +18,20 @@ export interface StoredMessage {
   created: boolean;
 }
 
-interface MessageRow {
-  message_id: string;
-  room_id: string;
-  seq: number;
-  sender_id: string;
-  content: string;
-  created_at: Date;
-}
-
-const MAX_ATTEMPTS = 5;
+// Runs of the batch statement that store nothing and find no stored id to
+// leave out, before the batch is answered 'unavailable'.
+const MAX_FRUITLESS_ATTEMPTS = 5;
 
 /** The statement failed on an id that is stored already (maybe just now, by another writer). */
 function isStoredId(error: unknown): boolean {
-  const constraint = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
-  const name = constraint.driverError?.constraint ?? constraint.constraint;
-  return sqlState(error) === '23505' && name === 'messages_pkey';
+  return sqlState(error) === '23505' && constraintName(error) === 'messages_pkey';
 }
 
 /**
  * Nothing was stored, so the batch can run again: without the ids that turned
- * out to be stored, or as it was after a deadlock with a writer outside this
- * code. Any other unique violation (a repeated seq) would be a bug, and is
- * not hidden by retrying.
+ * out to be stored, or as it was after a deadlock (with a writer outside this
+ * code: batches do not deadlock each other). Any other unique violation (a
+ * repeated seq) would be a bug, and is not hidden by retrying.
  */
 function isRetryable(error: unknown): boolean {
   return isStoredId(error) || sqlState(error) === '40P01';
@@ -127,15 +124,17 @@ export class MessageStore {
   }
 
   /**
-   * Inserts the messages whose ids are not stored yet; `stored` holds the
-   * ones that were, as stored.
+   * Inserts the messages whose ids are not stored yet (`items` has distinct
+   * ids); `stored` holds the ones that were, as stored. A message for a room
+   * that does not exist is in neither.
    */
   private async insertNew(
     items: NewMessage[],
   ): Promise<{ inserted: Map<string, MessageRow>; stored: Map<string, Message> }> {
     const stored = new Map<string, Message>();
     let pending = items;
-    for (let attempt = 1; ; attempt++) {
+    let fruitless = 0;
+    for (;;) {
       try {
         const rows =
           pending.length === 0
@@ -150,16 +149,19 @@ export class MessageStore {
         if (!isRetryable(error)) {
           throw error;
         }
-        if (attempt >= MAX_ATTEMPTS) {
-          // Nothing was stored; the clients' retries (same ids) will find
-          // the ids that kept colliding and store the rest.
-          throw ChatError.unavailable('Too much contention on these message ids; retry');
-        }
+        const before = pending.length;
         if (isStoredId(error)) {
           for (const [id, message] of await this.findMany(pending.map((m) => m.messageId))) {
             stored.set(id, message);
           }
           pending = pending.filter((m) => !stored.has(m.messageId));
+        }
+        // Leaving out a stored id is progress, and happens at most once per
+        // item; only retries that change nothing are bounded.
+        if (pending.length === before && ++fruitless >= MAX_FRUITLESS_ATTEMPTS) {
+          // Nothing was stored; the clients' retries (same ids) will find
+          // the ids that kept colliding and store the rest.
+          throw ChatError.unavailable('Too much contention on these message ids; retry');
         }
       }
     }
