@@ -89,12 +89,13 @@ const connection = (token: symbol, name: string, options?: RedisOptions, adapt =
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(
-    @Inject(REDIS) private readonly commands: Redis,
-    @Inject(REDIS_PUB) private readonly pub: Redis,
-    @Inject(REDIS_SUB) private readonly sub: Redis,
+    @Inject(REDIS) private readonly commands: Redis | null,
+    @Inject(REDIS_PUB) private readonly pub: Redis | null,
+    @Inject(REDIS_SUB) private readonly sub: Redis | null,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.commands, this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
+    const clients = [this.commands, this.pub, this.sub].filter((c) => c !== null);
+    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
