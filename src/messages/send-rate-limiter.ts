@@ -5,7 +5,7 @@ import { withTimeout } from '../common/with-timeout.js';
 import { AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
 import { RedisTokenBuckets } from './redis-token-buckets.js';
-import { LocalTokenBuckets, type TokenBuckets } from './token-buckets.js';
+import { LocalTokenBuckets } from './token-buckets.js';
 
 // If Redis does not answer by then, the check is skipped rather than
 // holding the message.
@@ -15,34 +15,31 @@ const CHECK_TIMEOUT_MS = 500;
 @Injectable()
 export class SendRateLimiter {
   private readonly logger = new Logger(SendRateLimiter.name);
-  private readonly buckets: TokenBuckets;
-  // The checks of messages arriving together go out as one call.
-  private readonly checks = new MicroBatch<string, boolean>(
-    (userIds) =>
-      withTimeout(
-        this.buckets.take(
-          userIds.map((id) => `rate:send:${id}`),
-          this.config.rateLimit,
-        ),
-        CHECK_TIMEOUT_MS,
-        () => {
-          throw new Error(`Redis did not answer within ${CHECK_TIMEOUT_MS} ms`);
-        },
-      ),
-    { maxInFlight: 1, maxBatch: 500 },
-  );
+  private readonly check: (userId: string) => Promise<boolean>;
 
-  constructor(
-    @Inject(REDIS) redis: Redis | null,
-    private readonly config: AppConfig,
-  ) {
-    this.buckets = redis ? new RedisTokenBuckets(redis) : new LocalTokenBuckets();
+  constructor(@Inject(REDIS) redis: Redis | null, config: AppConfig) {
+    const key = (userId: string) => `rate:send:${userId}`;
+    if (redis === null) {
+      const buckets = new LocalTokenBuckets();
+      this.check = async (userId) => (await buckets.take([key(userId)], config.rateLimit))[0];
+      return;
+    }
+    const buckets = new RedisTokenBuckets(redis);
+    // The checks of messages arriving together go out as one call.
+    const checks = new MicroBatch<string, boolean>(
+      (userIds) =>
+        withTimeout(buckets.take(userIds.map(key), config.rateLimit), CHECK_TIMEOUT_MS, () => {
+          throw new Error(`Redis did not answer within ${CHECK_TIMEOUT_MS} ms`);
+        }),
+      { maxInFlight: 1, maxBatch: 500 },
+    );
+    this.check = (userId) => checks.submit(userId);
   }
 
   /** True when the user may send one more message now. */
   async tryTake(userId: string): Promise<boolean> {
     try {
-      return await this.checks.submit(userId);
+      return await this.check(userId);
     } catch (error) {
       // Losing the limiter must not stop people from talking: fail open.
       this.logger.warn(`rate limit not checked: ${(error as Error).message}`);
