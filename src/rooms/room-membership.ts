@@ -28,9 +28,7 @@ export class RoomMembership {
 
   /** The participants of the room, after checking the caller is one of them. */
   async requireParticipant(roomId: string, userId: string): Promise<readonly string[]> {
-    // Path parameters arrive unchecked: an id no room can have is answered
-    // here, before it reaches the database (which refuses NUL bytes, say).
-    const participantIds = ID_PATTERN.test(roomId) ? await this.participantsOf(roomId) : null;
+    const participantIds = await this.participantsOf(roomId);
     if (!participantIds) {
       throw ChatError.notFound(`Room ${roomId} does not exist`);
     }
@@ -44,6 +42,12 @@ export class RoomMembership {
     const cached = this.cache.get(roomId);
     if (cached) {
       return cached;
+    }
+    // Path parameters arrive unchecked: an id no room can have is answered
+    // here, before it reaches the database (which refuses NUL bytes, say).
+    // Cached ids are ones we made or ones that passed this check.
+    if (!ID_PATTERN.test(roomId)) {
+      return null;
     }
     const rows: { user_id: string }[] = await this.db.query(
       'SELECT user_id FROM room_participants WHERE room_id = $1',
