@@ -36,10 +36,8 @@ export class MicroBatch<Item, Result> {
     });
   }
 
+  /** Runs from the one pending setImmediate, which schedule() set up only with a free slot and items. */
   private async flush(): Promise<void> {
-    if (this.inFlight >= this.limits.maxInFlight || this.queue.length === 0) {
-      return;
-    }
     const batch = this.queue.splice(0, this.limits.maxBatch);
     this.inFlight++;
     this.schedule(); // more than one batch queued: a free slot takes the next

@@ -10,7 +10,7 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 export const entities = [User, Room, RoomParticipant, Message];
 export const migrations = [InitialSchema1764000000000];
 
-export interface DatabaseLocation {
+interface DatabaseLocation {
   /** A Postgres server, or null for the embedded one. */
   url: string | null;
   /** Where the embedded database keeps its files. */

@@ -12,10 +12,7 @@ import { Drain } from './drain.js';
 export class DrainInterceptor implements NestInterceptor {
   constructor(private readonly drain: Drain) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') {
-      return next.handle();
-    }
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (this.drain.isDraining) {
       throw ChatError.unavailable('This instance is shutting down; retry');
     }

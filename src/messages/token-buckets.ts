@@ -3,7 +3,7 @@ export interface TokenBuckets {
   take(keys: string[], rate: { perSecond: number; burst: number }): Promise<boolean[]>;
 }
 
-export interface Bucket {
+interface Bucket {
   tokens: number;
   at: number;
 }

@@ -47,7 +47,7 @@ export interface ClientToServerEvents {
 export const userChannel = (userId: string): string => `user:${userId}`;
 
 /** What the handshake leaves on every socket. */
-export interface SocketData {
+interface SocketData {
   userId: string;
 }
 
