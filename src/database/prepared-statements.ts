@@ -25,17 +25,3 @@ export class PreparedStatements {
     return (await pool.query<Row & object>({ name, text, values })).rows;
   }
 }
-
-/** The SQLSTATE of a failed query, from the driver or as wrapped by TypeORM. */
-export function sqlState(error: unknown): string | undefined {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } };
-  const code = e.driverError?.code ?? e.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** The constraint a failed query violated, from the driver or as wrapped by TypeORM. */
-export function constraintName(error: unknown): string | undefined {
-  const e = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
-  const name = e.driverError?.constraint ?? e.constraint;
-  return typeof name === 'string' ? name : undefined;
-}

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ChatError } from '../common/chat-error.js';
 import { MicroBatch } from '../common/micro-batch.js';
-import { constraintName, PreparedStatements, sqlState } from '../database/prepared-statements.js';
+import { PreparedStatements } from '../database/prepared-statements.js';
+import { constraintName, sqlState } from '../database/sql-errors.js';
 import {
   INSERT_BATCH,
   insertBatchParameters,
