@@ -3,10 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module.js';
-import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { MAX_PAYLOAD_BYTES } from './common/limits.js';
 import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
-import { RedisIoAdapter } from './realtime/redis-io.adapter.js';
+import { LOG_LEVELS } from './config/env.js';
+import { ChatIoAdapter } from './realtime/chat-io.adapter.js';
 
 export interface AppOptions {
   /** Overrides process.env, e.g. `{ PORT: '3001' }`. */
@@ -17,22 +19,26 @@ export interface AppOptions {
 
 /** Builds a fully wired instance; `main.ts` and the tests both start here. */
 export async function createApp(options: AppOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options.env), {
+  const config = AppConfig.load(options.env);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     abortOnError: false,
     // Held until the configured logger is in place, so LOG_LEVEL applies from the first line.
     bufferLogs: true,
   });
-  const config = app.get(AppConfig);
   app.useLogger(
-    options.logger ?? new ConsoleLogger({ json: config.logJson, logLevels: levelsFrom(config.logLevel) }),
+    options.logger ??
+      new ConsoleLogger({
+        json: config.logJson,
+        logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
+      }),
   );
-  app.useBodyParser('json', { limit: '64kb' });
+  app.useBodyParser('json', { limit: MAX_PAYLOAD_BYTES });
   app.use(refuseForeignOrigins(config));
   app.enableCors({ origin: true });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new HttpExceptionFilter());
-  app.useWebSocketAdapter(new RedisIoAdapter(app));
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useWebSocketAdapter(new ChatIoAdapter(app));
   app.enableShutdownHooks();
   return app;
 }
@@ -49,9 +55,4 @@ function refuseForeignOrigins(config: AppConfig) {
     }
     response.status(403).json({ statusCode: 403, message: 'Origin not allowed', error: 'Forbidden' });
   };
-}
-
-function levelsFrom(level: AppConfig['logLevel']): AppConfig['logLevel'][] {
-  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return order.slice(0, order.indexOf(level as (typeof order)[number]) + 1);
 }

@@ -2,19 +2,16 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.js';
 import { AppConfig } from './config/app-config.js';
-import { describeDatabase } from './database/data-source.js';
+import { Sql } from './database/sql.js';
+import { Backplane } from './redis/backplane.js';
 
 const logger = new Logger('Bootstrap');
 const app = await createApp();
 const config = app.get(AppConfig);
 await app.listen(config.port);
 logger.log(`listening on port ${config.port}`);
-logger.log(`database: ${describeDatabase({ url: config.databaseUrl, dataDir: config.dataDir })}`);
-logger.log(
-  config.redisUrl === null
-    ? 'broadcasts: in this process only (no REDIS_URL): run a single instance'
-    : `broadcasts: through Redis at ${new URL(config.redisUrl).host}, to every instance`,
-);
+logger.log(`database: ${app.get(Sql).description}`);
+logger.log(`broadcasts: ${app.get(Backplane).description}`);
 
 // Shutdown (enableShutdownHooks) drains for up to SHUTDOWN_TIMEOUT_MS; if
 // closing a dependency then hangs, exit anyway so the orchestrator can move on.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createRoom, history, postMessage } from './factories/rooms.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
-import { MessageStore, type StoredMessage } from '../src/messages/message-store.js';
+import { MessagesRepository, type StoredMessage } from '../src/messages/messages.repository.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, Inbox, request as emit } from './setup/sockets.js';
 
@@ -153,7 +153,7 @@ describe('messages over HTTP', () => {
   });
 
   describe('group commit (the message store of each instance)', () => {
-    const storeOf = (instance: Instance) => instance.app.get(MessageStore);
+    const storeOf = (instance: Instance) => instance.app.get(MessagesRepository);
     const message = (roomId: string, sender: TestUser, content: string, messageId = randomUUID()) => ({
       messageId,
       roomId,

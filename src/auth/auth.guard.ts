@@ -5,7 +5,10 @@ import type { AuthenticatedRequest } from './current-user.decorator.js';
 import { IS_PUBLIC } from './public.decorator.js';
 import { TokenService } from './token.service.js';
 
-/** Global HTTP guard: every route needs a bearer token unless marked @Public(). */
+/**
+ * Global HTTP guard: every route needs a bearer token unless marked @Public().
+ * (Sockets are authenticated once, at the handshake, by the gateway.)
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -14,9 +17,6 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'http') {
-      return true; // sockets are authenticated once, at the handshake
-    }
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),

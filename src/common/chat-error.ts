@@ -9,6 +9,18 @@ export type ErrorCode =
   | 'unavailable'
   | 'internal';
 
+/** The HTTP status of each code; the one table both directions read. */
+export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
 /**
  * A failure the caller can act on. Services throw it; the HTTP filter and the
  * socket gateway each turn it into their transport's error shape.

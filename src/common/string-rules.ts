@@ -1,9 +1,4 @@
-import { Transform } from 'class-transformer';
 import { ValidateBy, buildMessage } from 'class-validator';
-
-/** Trims strings and leaves anything else for the type check to reject. */
-export const Trim = () =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
 /**
  * Text Postgres can store exactly as sent. It cannot hold U+0000, and a lone

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { ChatError } from './chat-error.js';
+import { ChatError, HTTP_STATUS_BY_CODE, type ErrorCode } from './chat-error.js';
 
 // Postgres SQLSTATE classes and driver errors that mean "the database is not
 // there right now", as opposed to a bug: the caller may retry.
@@ -43,18 +43,11 @@ export function toChatError(error: unknown): ChatError | null {
   return null;
 }
 
-const CODE_BY_STATUS: Record<number, ChatError['code']> = {
-  400: 'validation_failed',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  413: 'validation_failed',
-  429: 'rate_limited',
-  503: 'unavailable',
-};
+const CODE_BY_STATUS = new Map<number, ErrorCode>([
+  ...Object.entries(HTTP_STATUS_BY_CODE).map(([code, status]) => [status, code as ErrorCode] as const),
+  [413, 'validation_failed'], // a body over the limit: a payload the caller must change
+]);
 
 function fromHttpException(error: HttpException): ChatError {
-  const code = CODE_BY_STATUS[error.getStatus()] ?? 'internal';
-  return new ChatError(code, error.message);
+  return new ChatError(CODE_BY_STATUS.get(error.getStatus()) ?? 'internal', error.message);
 }

@@ -11,7 +11,7 @@ const validatorOptions: ValidatorOptions = {
 };
 
 /** "participants.0 must be a string", one line per failed rule. */
-export function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
+function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((error) => {
     const path = prefix + error.property;
     const own = Object.values(error.constraints ?? {}).map((m) =>

@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { LogLevel } from '@nestjs/common';
-import { Env } from './env.js';
+import { validateEnv, type Env, type LogLevel } from './env.js';
 import { localSecret } from './local-secret.js';
 
-/** Typed, read-only access to the validated environment. */
-@Injectable()
+/**
+ * Typed, read-only access to the validated environment. Loaded once, before
+ * the module graph is built, because the modes (embedded or Postgres, Redis
+ * or in-process) decide which providers exist (modes.module.ts).
+ */
 export class AppConfig {
   readonly port: number;
   /** Null: the embedded database under `dataDir`. */
@@ -22,19 +22,23 @@ export class AppConfig {
   readonly logLevel: LogLevel;
   readonly logJson: boolean;
 
-  constructor(config: ConfigService<Env, true>) {
-    const get = <K extends keyof Env>(key: K): Env[K] => config.get(key, { infer: true });
-    this.port = get('PORT');
-    this.databaseUrl = get('DATABASE_URL') ?? null;
-    this.dataDir = get('DATA_DIR');
-    this.databasePoolSize = get('DATABASE_POOL_SIZE');
-    this.redisUrl = get('REDIS_URL') ?? null;
-    this.authSecret = get('AUTH_SECRET') ?? localSecret(this.dataDir);
-    this.corsOrigins = parseOrigins(get('CORS_ORIGINS'));
-    this.rateLimit = { perSecond: get('RATE_LIMIT_PER_SECOND'), burst: get('RATE_LIMIT_BURST') };
-    this.shutdownTimeoutMs = get('SHUTDOWN_TIMEOUT_MS');
-    this.logLevel = get('LOG_LEVEL') as LogLevel;
-    this.logJson = get('LOG_FORMAT') === 'json';
+  constructor(env: Env) {
+    this.port = env.PORT;
+    this.databaseUrl = env.DATABASE_URL ?? null;
+    this.dataDir = env.DATA_DIR;
+    this.databasePoolSize = env.DATABASE_POOL_SIZE;
+    this.redisUrl = env.REDIS_URL ?? null;
+    this.authSecret = env.AUTH_SECRET ?? localSecret(this.dataDir);
+    this.corsOrigins = parseOrigins(env.CORS_ORIGINS);
+    this.rateLimit = { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST };
+    this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.logLevel = env.LOG_LEVEL;
+    this.logJson = env.LOG_FORMAT === 'json';
+  }
+
+  /** `overrides` win over `process.env`; tests use them to run several instances in one process. */
+  static load(overrides: Record<string, string> = {}): AppConfig {
+    return new AppConfig(validateEnv({ ...process.env, ...overrides }));
   }
 
   isOriginAllowed(origin: string | undefined): boolean {

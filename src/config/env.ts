@@ -1,4 +1,4 @@
-import { plainToInstance, Transform } from 'class-transformer';
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -12,21 +12,14 @@ import {
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { ToInt } from '../common/transforms.js';
 
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+/** Nest's log levels, least verbose first; LOG_LEVEL keeps those up to the one named. */
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/**
- * Every variable the service reads, with its default. Validated once at start
- * so a bad deployment fails before it listens, naming the bad variable.
- */
-export class Env {
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  PORT = 3000;
-
+/** Where the data lives: all the migration CLI needs. */
+export class DatabaseEnv {
   /** Unset: an embedded Postgres (PGlite) keeps its data under DATA_DIR. */
   @IsOptional()
   @IsString()
@@ -37,11 +30,23 @@ export class Env {
   @IsNotEmpty()
   DATA_DIR = './data';
 
-  @Transform(toInt)
+  @ToInt()
   @IsInt()
   @Min(1)
   @Max(200)
   DATABASE_POOL_SIZE = 10;
+}
+
+/**
+ * Every variable the service reads, with its default. Validated once at start
+ * so a bad deployment fails before it listens, naming the bad variable.
+ */
+export class Env extends DatabaseEnv {
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
 
   /** Unset: broadcasts stay in this process (a single instance). */
   @IsOptional()
@@ -63,31 +68,34 @@ export class Env {
   @IsNotEmpty()
   CORS_ORIGINS = '*';
 
-  @Transform(toInt)
+  @ToInt()
   @IsInt()
   @Min(1)
   RATE_LIMIT_PER_SECOND = 20;
 
-  @Transform(toInt)
+  @ToInt()
   @IsInt()
   @Min(1)
   RATE_LIMIT_BURST = 40;
 
-  @Transform(toInt)
+  @ToInt()
   @IsInt()
   @Min(0)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
-  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
-  LOG_LEVEL = 'log';
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'log';
 
   /** `json` for one JSON object per line (log shippers), `text` for people. */
   @IsIn(['json', 'text'])
   LOG_FORMAT = 'text';
 }
 
-export function validateEnv(raw: Record<string, unknown>): Env {
-  const env = plainToInstance(Env, stripEmpty(raw), { exposeDefaultValues: true });
+/** The variables of `schema` (Env unless told), with defaults, or an error naming each bad one. */
+export function validateEnv(raw: Record<string, unknown>): Env;
+export function validateEnv<T extends object>(raw: Record<string, unknown>, schema: ClassConstructor<T>): T;
+export function validateEnv(raw: Record<string, unknown>, schema: ClassConstructor<object> = Env): object {
+  const env = plainToInstance(schema, stripEmpty(raw), { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {

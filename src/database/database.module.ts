@@ -3,8 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions, runMigrationsLocked } from './data-source.js';
-import { PreparedStatements } from './prepared-statements.js';
 
+/** The connection (Postgres or embedded, as DATABASE_URL says), migrated before anything uses it. */
 @Global()
 @Module({
   imports: [
@@ -16,7 +16,6 @@ import { PreparedStatements } from './prepared-statements.js';
           dataDir: config.dataDir,
           poolSize: config.databasePoolSize,
         }),
-      // Migrations run before anything can use the connection.
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();
         await runMigrationsLocked(dataSource);
@@ -24,7 +23,5 @@ import { PreparedStatements } from './prepared-statements.js';
       },
     }),
   ],
-  providers: [PreparedStatements],
-  exports: [PreparedStatements],
 })
 export class DatabaseModule {}

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
-import { RedisHealthIndicator } from './redis.health.js';
+import { BackplaneHealthIndicator } from './backplane.health.js';
 import { ShutdownHealthIndicator } from './shutdown.health.js';
 
 @Public()
@@ -10,7 +10,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly postgres: TypeOrmHealthIndicator,
-    private readonly redis: RedisHealthIndicator,
+    private readonly backplane: BackplaneHealthIndicator,
     private readonly shutdown: ShutdownHealthIndicator,
   ) {}
 
@@ -28,7 +28,7 @@ export class HealthController {
     return this.health.check([
       () => this.shutdown.check('shutdown'),
       () => this.postgres.pingCheck('postgres', { timeout: 2_000 }),
-      () => this.redis.check('redis'),
+      () => this.backplane.check('redis'),
     ]);
   }
 }

@@ -1,4 +1,4 @@
-import type { Message } from './message.entity.js';
+import type { Message } from './message.js';
 
 export interface MessageResponse {
   roomId: string;

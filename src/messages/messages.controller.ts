@@ -12,23 +12,23 @@ export class MessagesController {
 
   @Get()
   list(
-    @CurrentUser() userId: string,
+    @CurrentUser() callerId: string,
     @Param('roomId') roomId: string,
     @Query() query: ListMessagesQuery,
   ): Promise<MessageResponse[]> {
-    return this.messages.list(roomId, userId, query);
+    return this.messages.list(callerId, roomId, query);
   }
 
   /** 201 when stored now, 200 for an idempotent replay of the same messageId. */
   @Post()
   @HttpCode(201)
   async send(
-    @CurrentUser() userId: string,
+    @CurrentUser() callerId: string,
     @Param('roomId') roomId: string,
     @Body() dto: SendMessageDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<MessageResponse> {
-    const { message, created } = await this.messages.send(userId, roomId, dto);
+    const { message, created } = await this.messages.send(callerId, roomId, dto);
     response.status(created ? 201 : 200);
     return message;
   }

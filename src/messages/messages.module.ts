@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { BroadcastModule } from '../realtime/broadcast.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
-import { MessageStore } from './message-store.js';
 import { MessagesController } from './messages.controller.js';
+import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
-import { SendRateLimiter } from './send-rate-limiter.js';
 
 @Module({
-  imports: [RoomsModule, BroadcastModule],
+  imports: [RoomsModule, BroadcastModule, RateLimitModule],
   controllers: [MessagesController],
-  providers: [MessagesService, MessageStore, SendRateLimiter],
+  providers: [MessagesService, MessagesRepository],
   exports: [MessagesService],
 })
 export class MessagesModule {}

@@ -4,15 +4,15 @@ import { Broadcaster } from '../realtime/broadcaster.js';
 import { RoomMembership } from '../rooms/room-membership.js';
 import type { ListMessagesQuery } from './dto/list-messages.query.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
-import type { Message } from './message.entity.js';
+import { SendRateLimiter } from '../rate-limit/send-rate-limiter.js';
+import type { Message } from './message.js';
 import { toMessageResponse, type MessageResponse } from './message.response.js';
-import { MessageStore } from './message-store.js';
-import { SendRateLimiter } from './send-rate-limiter.js';
+import { MessagesRepository } from './messages.repository.js';
 
 @Injectable()
 export class MessagesService {
   constructor(
-    private readonly store: MessageStore,
+    private readonly messages: MessagesRepository,
     private readonly membership: RoomMembership,
     private readonly rateLimiter: SendRateLimiter,
     private readonly broadcaster: Broadcaster,
@@ -33,9 +33,9 @@ export class MessagesService {
     if (!(await this.rateLimiter.tryTake(callerId))) {
       throw ChatError.rateLimited('Too many messages; slow down and retry');
     }
-    const participantIds = await this.membership.requireParticipant(roomId, callerId);
+    const participantIds = await this.membership.requireParticipant(callerId, roomId);
     const attempt = { messageId: dto.messageId, roomId, senderId: callerId, content: dto.content };
-    const { message, created } = await this.store.insert(attempt);
+    const { message, created } = await this.messages.insert(attempt);
     if (!created && !isSameMessage(message, attempt)) {
       throw ChatError.conflict(`messageId ${dto.messageId} is already used by another message`);
     }
@@ -46,19 +46,19 @@ export class MessagesService {
     return { message: response, created };
   }
 
-  async list(roomId: string, userId: string, query: ListMessagesQuery): Promise<MessageResponse[]> {
+  async list(callerId: string, roomId: string, query: ListMessagesQuery): Promise<MessageResponse[]> {
     if (query.before && query.after) {
       throw ChatError.validation(['use either before or after, not both']);
     }
-    await this.membership.requireParticipant(roomId, userId);
+    await this.membership.requireParticipant(callerId, roomId);
     const afterSeq = query.after ? await this.cursorSeq(roomId, 'after', query.after) : undefined;
     const beforeSeq = query.before ? await this.cursorSeq(roomId, 'before', query.before) : undefined;
-    const messages = await this.store.page(roomId, { afterSeq, beforeSeq, limit: query.limit });
+    const messages = await this.messages.page(roomId, { afterSeq, beforeSeq, limit: query.limit });
     return messages.map(toMessageResponse);
   }
 
   private async cursorSeq(roomId: string, name: string, messageId: string): Promise<number> {
-    const seq = await this.store.seqOf(roomId, messageId);
+    const seq = await this.messages.seqOf(roomId, messageId);
     if (seq === null) {
       throw ChatError.validation([`${name} must be the id of a message in this room`]);
     }

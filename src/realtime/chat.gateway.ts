@@ -5,15 +5,9 @@ import { ChatError } from '../common/chat-error.js';
 import { toChatError } from '../common/to-chat-error.js';
 import { Drain } from '../lifecycle/drain.js';
 import { Broadcaster } from './broadcaster.js';
+import { ACTION_NAMES, findAction, type ActionName } from './action-table.js';
 import { closeLocalSockets } from './close-sockets.js';
-import {
-  CLIENT_ACTIONS,
-  userChannel,
-  type ActionAck,
-  type ChatServer,
-  type ChatSocket,
-  type ClientAction,
-} from './events.js';
+import { userChannel, type ActionAck, type ChatServer, type ChatSocket } from './events.js';
 import { SocketActions } from './socket-actions.js';
 
 type AckFn = ((answer: ActionAck) => void) | undefined;
@@ -69,28 +63,30 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeAp
    * send anything.
    */
   async handleConnection(socket: ChatSocket): Promise<void> {
-    const listen = (event: 'create_room' | 'create_message' | 'message', handle: ActionHandler) =>
+    const listen = (event: ActionName | 'message', handle: ActionHandler) =>
       socket.on(event, (...args: unknown[]) => {
         const ack = typeof args.at(-1) === 'function' ? (args.pop() as AckFn) : undefined;
         void handle(socket, args[0], ack);
       });
-    listen('create_room', (s, payload, ack) => this.perform(s, 'create_room', payload, ack));
-    listen('create_message', (s, payload, ack) => this.perform(s, 'create_message', payload, ack));
+    for (const name of ACTION_NAMES) {
+      listen(name, (s, payload, ack) => this.perform(s, name, payload, ack));
+    }
     listen('message', (s, payload, ack) => this.route(s, payload, ack));
     await socket.join(userChannel(socket.data.userId));
   }
 
   /** `socket.send(payload)`: routed by the payload's `action` field. */
   private async route(socket: ChatSocket, payload: unknown, ack: AckFn): Promise<void> {
-    const action = (payload as { action?: unknown } | null)?.action;
-    if (!CLIENT_ACTIONS.includes(action as ClientAction)) {
-      const error = ChatError.validation([`action must be one of: ${CLIENT_ACTIONS.join(', ')}`]);
-      return this.fail(socket, typeof action === 'string' ? action : 'message', error, ack);
+    const named = (payload as { action?: unknown } | null)?.action;
+    const action = findAction(named);
+    if (action === null) {
+      const error = ChatError.validation([`action must be one of: ${ACTION_NAMES.join(', ')}`]);
+      return this.fail(socket, typeof named === 'string' ? named : 'message', error, ack);
     }
-    return this.perform(socket, action as ClientAction, payload, ack);
+    return this.perform(socket, action, payload, ack);
   }
 
-  private async perform(socket: ChatSocket, action: ClientAction, payload: unknown, ack: AckFn) {
+  private async perform(socket: ChatSocket, action: ActionName, payload: unknown, ack: AckFn) {
     if (this.drain.isDraining) {
       const error = ChatError.unavailable('This instance is shutting down; reconnect and retry');
       return this.fail(socket, action, error, ack);

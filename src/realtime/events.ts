@@ -2,10 +2,7 @@ import type { Server, Socket } from 'socket.io';
 import type { ErrorCode } from '../common/chat-error.js';
 import type { MessageResponse } from '../messages/message.response.js';
 import type { RoomResponse } from '../rooms/room.response.js';
-
-/** What a client may emit, with the payload each action takes. */
-export const CLIENT_ACTIONS = ['create_room', 'create_message'] as const;
-export type ClientAction = (typeof CLIENT_ACTIONS)[number];
+import type { ActionName, ActionSuccess } from './action-table.js';
 
 export interface RoomCreatedEvent {
   type: 'room_created';
@@ -17,6 +14,11 @@ export interface MessageCreatedEvent {
   message: MessageResponse;
 }
 
+export interface ActionFailure {
+  status: 'error';
+  error: { code: ErrorCode; message: string; details?: string[] };
+}
+
 export interface ExceptionEvent {
   action: string;
   code: ErrorCode;
@@ -24,10 +26,8 @@ export interface ExceptionEvent {
   details?: string[];
 }
 
-export type ActionAck =
-  | { status: 'success'; room: RoomResponse }
-  | { status: 'success'; message: MessageResponse }
-  | { status: 'error'; error: { code: ErrorCode; message: string; details?: string[] } };
+/** The acknowledgement of an action (of any action when not told which). */
+export type ActionAck<A extends ActionName = ActionName> = ActionSuccess<A> | ActionFailure;
 
 /** Events the server sends; shared by the gateway and the tests. */
 export interface ServerToClientEvents {
@@ -36,12 +36,12 @@ export interface ServerToClientEvents {
   exception: (event: ExceptionEvent) => void;
 }
 
-/** Events a client sends; the ack is optional. */
-export interface ClientToServerEvents {
-  create_room: (payload: unknown, ack?: (answer: ActionAck) => void) => void;
-  create_message: (payload: unknown, ack?: (answer: ActionAck) => void) => void;
+/** Events a client sends: one per action of the table, and `message` routed by its `action` field. */
+export type ClientToServerEvents = {
+  [A in ActionName]: (payload: unknown, ack?: (answer: ActionAck<A>) => void) => void;
+} & {
   message: (payload: unknown, ack?: (answer: ActionAck) => void) => void;
-}
+};
 
 /** Every socket of a user joins this room, on whichever instance it is. */
 export const userChannel = (userId: string): string => `user:${userId}`;

@@ -1,31 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
 import { validatePayload } from '../common/validation.js';
-import { CreateMessageDto } from '../messages/dto/create-message.dto.js';
 import { MessagesService } from '../messages/messages.service.js';
-import { CreateRoomDto } from '../rooms/dto/create-room.dto.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import type { ActionAck, ClientAction } from './events.js';
+import { ACTION_TABLE, type ActionName, type ActionServices, type AnyActionEntry } from './action-table.js';
+import type { ActionAck } from './events.js';
 
-/** What each socket action does: validate, call one service method, shape the ack. */
+/** Performs a socket action from the table: validate, call its service method, shape the ack. */
 @Injectable()
 export class SocketActions {
-  constructor(
-    private readonly rooms: RoomsService,
-    private readonly messages: MessagesService,
-  ) {}
+  private readonly services: ActionServices;
 
-  async perform(action: ClientAction, userId: string, payload: unknown): Promise<ActionAck> {
-    const body = withoutActionField(action, payload);
-    if (action === 'create_room') {
-      const dto = validatePayload(CreateRoomDto, body);
-      const { room } = await this.rooms.create(userId, dto.participants);
-      return { status: 'success', room };
-    }
-    const dto = validatePayload(CreateMessageDto, body);
-    const { roomId, ...message } = dto;
-    const { message: stored } = await this.messages.send(userId, roomId, message);
-    return { status: 'success', message: stored };
+  constructor(rooms: RoomsService, messages: MessagesService) {
+    this.services = { rooms, messages };
+  }
+
+  async perform<A extends ActionName>(name: A, callerId: string, payload: unknown): Promise<ActionAck<A>> {
+    const entry: AnyActionEntry = ACTION_TABLE[name];
+    const dto = validatePayload(entry.dto, withoutActionField(name, payload));
+    const result = await entry.handle(this.services, callerId, dto);
+    return { status: 'success', [entry.successKey]: result } as ActionAck<A>;
   }
 }
 
@@ -33,7 +27,7 @@ export class SocketActions {
  * Seed clients put `"action"` in the payload: it may repeat the event name,
  * and is dropped before validation; naming another action is an error.
  */
-function withoutActionField(action: ClientAction, payload: unknown): unknown {
+function withoutActionField(action: ActionName, payload: unknown): unknown {
   if (typeof payload !== 'object' || payload === null || !('action' in payload)) {
     return payload;
   }

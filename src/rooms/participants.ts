@@ -1,6 +1,6 @@
 import { ChatError } from '../common/chat-error.js';
 
-export const MIN_PARTICIPANTS = 2;
+const MIN_PARTICIPANTS = 2;
 export const MAX_PARTICIPANTS = 100;
 
 /** The room's participants: the requested ones plus the caller, each once. */

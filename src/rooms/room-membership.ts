@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ChatError } from '../common/chat-error.js';
 import { ID_PATTERN } from '../common/string-rules.js';
+import { RoomsRepository } from './rooms.repository.js';
 
 const MAX_CACHED_ROOMS = 100_000;
 
@@ -16,7 +16,7 @@ const MAX_CACHED_ROOMS = 100_000;
 export class RoomMembership {
   private readonly cache = new Map<string, readonly string[]>();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly rooms: RoomsRepository) {}
 
   remember(roomId: string, participantIds: readonly string[]): void {
     if (this.cache.size >= MAX_CACHED_ROOMS) {
@@ -27,12 +27,12 @@ export class RoomMembership {
   }
 
   /** The participants of the room, after checking the caller is one of them. */
-  async requireParticipant(roomId: string, userId: string): Promise<readonly string[]> {
+  async requireParticipant(callerId: string, roomId: string): Promise<readonly string[]> {
     const participantIds = await this.participantsOf(roomId);
     if (!participantIds) {
       throw ChatError.notFound(`Room ${roomId} does not exist`);
     }
-    if (!participantIds.includes(userId)) {
+    if (!participantIds.includes(callerId)) {
       throw ChatError.forbidden(`You are not a participant of room ${roomId}`);
     }
     return participantIds;
@@ -49,14 +49,10 @@ export class RoomMembership {
     if (!ID_PATTERN.test(roomId)) {
       return null;
     }
-    const rows: { user_id: string }[] = await this.db.query(
-      'SELECT user_id FROM room_participants WHERE room_id = $1',
-      [roomId],
-    );
-    if (rows.length === 0) {
-      return null; // every room has participants, so no rows means no room
+    const participantIds = await this.rooms.participantIds(roomId);
+    if (participantIds.length === 0) {
+      return null; // every room has participants, so none means no room
     }
-    const participantIds = rows.map((r) => r.user_id);
     this.remember(roomId, participantIds);
     return participantIds;
   }

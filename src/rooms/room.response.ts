@@ -1,13 +1,16 @@
-import type { MessageResponse } from '../messages/message.response.js';
-
-export interface ParticipantResponse {
-  id: string;
-  name: string;
-}
+import { toMessageResponse, type MessageResponse } from '../messages/message.response.js';
+import type { Participant, RoomView } from './room.js';
 
 export interface RoomResponse {
   id: string;
-  participants: ParticipantResponse[];
+  participants: Participant[];
   createdAt: string;
   lastMessage: MessageResponse | null;
 }
+
+export const toRoomResponse = (room: RoomView): RoomResponse => ({
+  id: room.id,
+  participants: room.participants,
+  createdAt: room.createdAt.toISOString(),
+  lastMessage: room.lastMessage && toMessageResponse(room.lastMessage),
+});

@@ -10,24 +10,24 @@ export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
 
   @Get()
-  list(@CurrentUser() userId: string): Promise<RoomResponse[]> {
-    return this.rooms.listForUser(userId);
+  list(@CurrentUser() callerId: string): Promise<RoomResponse[]> {
+    return this.rooms.listForUser(callerId);
   }
 
   @Get(':roomId')
-  get(@CurrentUser() userId: string, @Param('roomId') roomId: string): Promise<RoomResponse> {
-    return this.rooms.getForUser(roomId, userId);
+  get(@CurrentUser() callerId: string, @Param('roomId') roomId: string): Promise<RoomResponse> {
+    return this.rooms.getForUser(callerId, roomId);
   }
 
   /** 201 for a new room, 200 when the pair's direct room already existed. */
   @Post()
   @HttpCode(201)
   async create(
-    @CurrentUser() userId: string,
+    @CurrentUser() callerId: string,
     @Body() dto: CreateRoomDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<RoomResponse> {
-    const { room, created } = await this.rooms.create(userId, dto.participants);
+    const { room, created } = await this.rooms.create(callerId, dto.participants);
     response.status(created ? 201 : 200);
     return room;
   }

@@ -1,4 +1,4 @@
-import type { User } from './user.entity.js';
+import type { User } from './user.js';
 
 export interface UserResponse {
   id: string;

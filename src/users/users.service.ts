@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
 import { TokenService } from '../auth/token.service.js';
 import { ChatError } from '../common/chat-error.js';
+import { newId } from '../common/ids.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ListUsersQuery } from './dto/list-users.query.js';
-import { User } from './user.entity.js';
+import type { User } from './user.js';
+import { UsersRepository } from './users.repository.js';
 
-export interface UserPage {
+interface UserPage {
   users: User[];
   hasMore: boolean;
 }
@@ -16,50 +15,38 @@ export interface UserPage {
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly users: UsersRepository,
     private readonly tokens: TokenService,
   ) {}
 
   async create(dto: CreateUserDto): Promise<{ user: User; token: string }> {
-    const user = this.users.create({ id: newUserId(), name: dto.name, avatar: dto.avatar ?? null });
-    // A single INSERT (save() would wrap it in a transaction block, which the
-    // embedded database's one shared connection cannot isolate).
+    const user = { id: newId('user'), name: dto.name, avatar: dto.avatar ?? null };
     await this.users.insert(user);
     return { user, token: this.tokens.issue(user.id) };
   }
 
   /** Everyone but the caller, by name then id, in keyset pages. */
   async listOthers(callerId: string, query: ListUsersQuery): Promise<UserPage> {
-    const select = this.users
-      .createQueryBuilder('u')
-      .where('u.id <> :callerId', { callerId })
-      .orderBy('u.name', 'ASC')
-      .addOrderBy('u.id', 'ASC')
-      .limit(query.limit + 1);
-    if (query.q) {
-      select.andWhere(`u.name ILIKE :pattern ESCAPE '\\'`, { pattern: `%${escapeLike(query.q)}%` });
+    const after = query.after === undefined ? undefined : await this.users.findById(query.after);
+    if (after === null) {
+      throw ChatError.validation(['after must be the id of an existing user']);
     }
-    if (query.after) {
-      const cursor = await this.users.findOneBy({ id: query.after });
-      if (!cursor) {
-        throw ChatError.validation(['after must be the id of an existing user']);
-      }
-      select.andWhere('(u.name, u.id) > (:name, :id)', { name: cursor.name, id: cursor.id });
-    }
-    const rows = await select.getMany();
+    const rows = await this.users.list({
+      exceptId: callerId,
+      nameContains: query.q || undefined,
+      after,
+      limit: query.limit + 1,
+    });
     return { users: rows.slice(0, query.limit), hasMore: rows.length > query.limit };
   }
 
-  /** The users with these ids that exist, in no particular order. */
-  findByIds(ids: readonly string[]): Promise<User[]> {
-    return this.users.createQueryBuilder('u').where('u.id = ANY(:ids)', { ids }).getMany();
+  /** Fails with `not_found` naming every id that is not a user. */
+  async requireExisting(ids: readonly string[]): Promise<void> {
+    const found = await this.users.findByIds(ids);
+    if (found.length !== ids.length) {
+      const known = new Set(found.map((u) => u.id));
+      const missing = ids.filter((id) => !known.has(id));
+      throw ChatError.notFound(`Unknown users: ${missing.join(', ')}`);
+    }
   }
-}
-
-function newUserId(): string {
-  return `user_${randomUUID().replaceAll('-', '')}`;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

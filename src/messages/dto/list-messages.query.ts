@@ -1,5 +1,5 @@
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { ToInt } from '../../common/query-rules.js';
+import { ToInt } from '../../common/transforms.js';
 import { ID_PATTERN } from '../../common/string-rules.js';
 
 export class ListMessagesQuery {

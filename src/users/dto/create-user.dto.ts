@@ -1,5 +1,6 @@
 import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
-import { StorableText, Trim } from '../../common/string-rules.js';
+import { StorableText } from '../../common/string-rules.js';
+import { Trim } from '../../common/transforms.js';
 
 export class CreateUserDto {
   @Trim()

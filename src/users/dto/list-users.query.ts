@@ -1,5 +1,5 @@
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ToInt } from '../../common/query-rules.js';
+import { ToInt } from '../../common/transforms.js';
 import { ID_PATTERN, StorableText } from '../../common/string-rules.js';
 
 export class ListUsersQuery {

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ChatError } from '../common/chat-error.js';
 import { MicroBatch } from '../common/micro-batch.js';
-import { PreparedStatements } from '../database/prepared-statements.js';
+import { Sql } from '../database/sql.js';
 import { constraintName, sqlState } from '../database/sql-errors.js';
 import {
   INSERT_BATCH,
@@ -11,7 +10,7 @@ import {
   type MessageRow,
   type NewMessage,
 } from './insert-batch.js';
-import { Message } from './message.entity.js';
+import type { Message } from './message.js';
 
 export interface StoredMessage {
   message: Message;
@@ -38,9 +37,12 @@ function isRetryable(error: unknown): boolean {
   return isStoredId(error) || sqlState(error) === '40P01';
 }
 
-/** Postgres access for messages: where `seq` and idempotency are enforced. */
+/**
+ * All SQL about messages, and where `seq` and idempotency are enforced:
+ * messages arriving together are stored by one statement (group commit).
+ */
 @Injectable()
-export class MessageStore {
+export class MessagesRepository {
   private readonly batches = new MicroBatch<NewMessage, StoredMessage | ChatError>(
     (items) => this.insertBatch(items),
     {
@@ -50,10 +52,7 @@ export class MessageStore {
     },
   );
 
-  constructor(
-    private readonly db: DataSource,
-    private readonly statements: PreparedStatements,
-  ) {}
+  constructor(private readonly sql: Sql) {}
 
   /**
    * Stores the message with the room's next `seq`, or returns the message
@@ -70,7 +69,7 @@ export class MessageStore {
 
   /** The seq of a message of this room, or null when the room has no such message. */
   async seqOf(roomId: string, messageId: string): Promise<number | null> {
-    const rows: { seq: number }[] = await this.db.query(
+    const rows = await this.sql.query<{ seq: number }>(
       'SELECT seq FROM messages WHERE message_id = $1 AND room_id = $2',
       [messageId, roomId],
     );
@@ -84,7 +83,7 @@ export class MessageStore {
   ): Promise<Message[]> {
     // Without `after`, the page is the newest end of the range.
     const newestFirst = range.afterSeq === undefined;
-    const rows: MessageRow[] = await this.db.query(
+    const rows = await this.sql.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages
        WHERE room_id = $1 AND seq > $2 AND seq < $3
        ORDER BY seq ${newestFirst ? 'DESC' : 'ASC'}
@@ -140,7 +139,7 @@ export class MessageStore {
         const rows =
           pending.length === 0
             ? []
-            : await this.statements.run<MessageRow>(
+            : await this.sql.prepared<MessageRow>(
                 'insert-message-batch',
                 INSERT_BATCH,
                 insertBatchParameters(pending),
@@ -172,7 +171,7 @@ export class MessageStore {
     if (messageIds.length === 0) {
       return new Map();
     }
-    const rows: MessageRow[] = await this.db.query(
+    const rows = await this.sql.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE message_id = ANY($1::text[])`,
       [messageIds],
     );
@@ -181,12 +180,12 @@ export class MessageStore {
 }
 
 function toMessage(row: MessageRow): Message {
-  return Object.assign(new Message(), {
+  return {
     messageId: row.message_id,
     roomId: row.room_id,
     seq: row.seq,
     senderId: row.sender_id,
     content: row.content,
     createdAt: row.created_at,
-  });
+  };
 }

@@ -1,35 +1,17 @@
-import {
-  ArgumentsHost,
-  Catch,
-  HttpException,
-  HttpStatus,
-  Logger,
-  type ExceptionFilter,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { ErrorCode } from './chat-error.js';
+import { HTTP_STATUS_BY_CODE } from './chat-error.js';
 import { toChatError } from './to-chat-error.js';
 
-const STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
-  validation_failed: HttpStatus.BAD_REQUEST,
-  unauthorized: HttpStatus.UNAUTHORIZED,
-  forbidden: HttpStatus.FORBIDDEN,
-  not_found: HttpStatus.NOT_FOUND,
-  conflict: HttpStatus.CONFLICT,
-  rate_limited: HttpStatus.TOO_MANY_REQUESTS,
-  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
-  internal: HttpStatus.INTERNAL_SERVER_ERROR,
-};
-
 /**
- * Every HTTP error leaves as Nest's `{ statusCode, message, error }`.
- * Unexpected failures are logged with a request id that the body repeats,
- * and their details never reach the client.
+ * Catches everything thrown on the HTTP side, so every error leaves as Nest's
+ * `{ statusCode, message, error }`. Unexpected failures are logged with a
+ * request id that the body repeats, and their details never reach the client.
  */
 @Catch()
-export class HttpExceptionFilter implements ExceptionFilter {
+export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -49,7 +31,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     const error = toChatError(exception);
     if (error) {
-      const status = STATUS_BY_CODE[error.code];
+      const status = HTTP_STATUS_BY_CODE[error.code];
       const message = error.details ?? error.message;
       return [status, { statusCode: status, message, error: STATUS_CODES[status] ?? 'Error' }];
     }

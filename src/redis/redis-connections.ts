@@ -1,12 +1,36 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
-import { AppConfig } from '../config/app-config.js';
 
-/** Commands (rate limiter, health). */
-export const REDIS = Symbol('REDIS');
-/** The Socket.IO adapter's publish and subscribe connections. */
-export const REDIS_PUB = Symbol('REDIS_PUB');
-export const REDIS_SUB = Symbol('REDIS_SUB');
+/**
+ * The Redis connections of an instance in Redis mode: commands (rate limits,
+ * health) and the Socket.IO adapter's publish and subscribe links. Opened
+ * before the app listens (the adapter subscribes as the server is built),
+ * closed at shutdown after the sockets.
+ */
+export class RedisConnections implements OnApplicationShutdown {
+  private constructor(
+    /** `host:port`, for the start-up log. */
+    readonly host: string,
+    readonly commands: Redis,
+    readonly pub: Redis,
+    readonly sub: Redis,
+  ) {}
+
+  static async open(url: string): Promise<RedisConnections> {
+    const [commands, pub, sub] = await Promise.all([
+      waitReady(connectRedis(url, 'commands')),
+      // Publishes issued in the same tick (one per broadcast) leave in one write.
+      waitReady(tolerateFailedPublishes(connectRedis(url, 'pub', { enableAutoPipelining: true }))),
+      waitReady(connectRedis(url, 'sub')),
+    ]);
+    return new RedisConnections(new URL(url).host, commands, pub, sub);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const clients = [this.commands, this.pub, this.sub];
+    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}
 
 /** A Redis connection that logs its failures instead of crashing the process. */
 function connectRedis(url: string, name: string, options: RedisOptions = {}): Redis {
@@ -39,7 +63,8 @@ function connectRedis(url: string, name: string, options: RedisOptions = {}): Re
  * process. Those failures are counted and logged here instead: local
  * delivery goes on, and clients on other instances catch up with `?after=`.
  */
-function tolerateFailedPublishes(client: Redis, logger: Logger): Redis {
+function tolerateFailedPublishes(client: Redis): Redis {
+  const logger = new Logger('Redis:pub');
   const publish = (channel: string, message: string | Buffer): Promise<number> =>
     client.call('PUBLISH', channel, message) as Promise<number>;
   let dropped = 0;
@@ -65,37 +90,4 @@ function waitReady(client: Redis): Promise<Redis> {
     client.once('ready', () => resolve(client));
     client.once('end', () => reject(new Error('Redis connection closed before it was ready')));
   });
-}
-
-/** Null when REDIS_URL is unset: the single-instance mode. */
-const connection = (token: symbol, name: string, options?: RedisOptions, adapt = (c: Redis) => c) => ({
-  provide: token,
-  inject: [AppConfig],
-  useFactory: (config: AppConfig) =>
-    config.redisUrl === null ? null : waitReady(adapt(connectRedis(config.redisUrl, name, options))),
-});
-
-@Global()
-@Module({
-  providers: [
-    connection(REDIS, 'commands'),
-    // Publishes issued in the same tick (one per broadcast) leave in one write.
-    connection(REDIS_PUB, 'pub', { enableAutoPipelining: true }, (c) =>
-      tolerateFailedPublishes(c, new Logger('Redis:pub')),
-    ),
-    connection(REDIS_SUB, 'sub'),
-  ],
-  exports: [REDIS, REDIS_PUB, REDIS_SUB],
-})
-export class RedisModule implements OnApplicationShutdown {
-  constructor(
-    @Inject(REDIS) private readonly commands: Redis | null,
-    @Inject(REDIS_PUB) private readonly pub: Redis | null,
-    @Inject(REDIS_SUB) private readonly sub: Redis | null,
-  ) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    const clients = [this.commands, this.pub, this.sub].filter((c) => c !== null);
-    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
-  }
 }

@@ -1,6 +1,15 @@
-/** Takes one token from each key's bucket; `true` where one was left. */
-export interface TokenBuckets {
-  take(keys: string[], rate: { perSecond: number; burst: number }): Promise<boolean[]>;
+export interface Rate {
+  perSecond: number;
+  burst: number;
+}
+
+/**
+ * Token buckets by key: Redis, so a limit holds across instances, or this
+ * process alone. The mode picks the implementation once (modes.module.ts).
+ */
+export abstract class TokenBuckets {
+  /** Takes a token from the key's bucket: true when one was left. */
+  abstract take(key: string, rate: Rate): Promise<boolean>;
 }
 
 interface Bucket {
@@ -15,7 +24,7 @@ interface Bucket {
 export function takeToken(
   bucket: Bucket | undefined,
   now: number,
-  { perSecond, burst }: { perSecond: number; burst: number },
+  { perSecond, burst }: Rate,
 ): { allowed: boolean; bucket: Bucket } {
   const elapsed = Math.max(0, now - (bucket?.at ?? now));
   const tokens = Math.min(burst, (bucket?.tokens ?? burst) + (elapsed * perSecond) / 1000);
@@ -25,22 +34,20 @@ export function takeToken(
 }
 
 /** Buckets in this process: the single-instance mode, without Redis. */
-export class LocalTokenBuckets implements TokenBuckets {
+export class LocalTokenBuckets extends TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
   private lastSweep = 0;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(private readonly clock: () => number = Date.now) {
+    super();
+  }
 
-  take(keys: string[], rate: { perSecond: number; burst: number }): Promise<boolean[]> {
+  take(key: string, rate: Rate): Promise<boolean> {
     const now = this.clock();
     this.forgetFullBuckets(now, rate);
-    return Promise.resolve(
-      keys.map((key) => {
-        const { allowed, bucket } = takeToken(this.buckets.get(key), now, rate);
-        this.buckets.set(key, bucket);
-        return allowed;
-      }),
-    );
+    const { allowed, bucket } = takeToken(this.buckets.get(key), now, rate);
+    this.buckets.set(key, bucket);
+    return Promise.resolve(allowed);
   }
 
   /**
@@ -48,7 +55,7 @@ export class LocalTokenBuckets implements TokenBuckets {
    * bucket. Swept at most once per refill period, so the scan stays off the
    * path of most sends.
    */
-  private forgetFullBuckets(now: number, { perSecond, burst }: { perSecond: number; burst: number }): void {
+  private forgetFullBuckets(now: number, { perSecond, burst }: Rate): void {
     const refillMs = (burst * 1000) / perSecond;
     if (now - this.lastSweep < refillMs) {
       return;

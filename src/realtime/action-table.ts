@@ -1,0 +1,61 @@
+import type { ClassConstructor } from 'class-transformer';
+import { CreateMessageDto } from '../messages/dto/create-message.dto.js';
+import type { MessagesService } from '../messages/messages.service.js';
+import { CreateRoomDto } from '../rooms/dto/create-room.dto.js';
+import type { RoomsService } from '../rooms/rooms.service.js';
+
+/** The services socket actions call (HTTP controllers call the same ones). */
+export interface ActionServices {
+  rooms: RoomsService;
+  messages: MessagesService;
+}
+
+interface ActionEntry<Dto extends object, SuccessKey extends string, Result> {
+  /** Validates the payload, with the same rules and messages as HTTP. */
+  dto: ClassConstructor<Dto>;
+  /** The ack's field holding the result: `{ status: 'success', [successKey]: result }`. */
+  successKey: SuccessKey;
+  handle(services: ActionServices, callerId: string, payload: Dto): Promise<Result>;
+}
+
+/** Any entry of the table, as the dispatcher sees it. */
+export type AnyActionEntry = ActionEntry<object, string, unknown>;
+
+const action = <Dto extends object, SuccessKey extends string, Result>(
+  entry: ActionEntry<Dto, SuccessKey, Result>,
+) => entry;
+
+/**
+ * Every socket action: the gateway binds one listener per entry, `send()`
+ * routes by it, and the typed event map is derived from it. A new action is
+ * one entry here and one service method.
+ */
+export const ACTION_TABLE = {
+  create_room: action({
+    dto: CreateRoomDto,
+    successKey: 'room',
+    handle: async ({ rooms }, callerId, { participants }) =>
+      (await rooms.create(callerId, participants)).room,
+  }),
+  create_message: action({
+    dto: CreateMessageDto,
+    successKey: 'message',
+    handle: async ({ messages }, callerId, { roomId, ...message }) =>
+      (await messages.send(callerId, roomId, message)).message,
+  }),
+};
+
+export type ActionName = keyof typeof ACTION_TABLE;
+export const ACTION_NAMES = Object.keys(ACTION_TABLE) as ActionName[];
+
+/** The table's entry for `name`, or null: nothing but an entry's own name finds one. */
+export function findAction(name: unknown): ActionName | null {
+  return typeof name === 'string' && Object.hasOwn(ACTION_TABLE, name) ? (name as ActionName) : null;
+}
+
+type EntryOf<A extends ActionName> = (typeof ACTION_TABLE)[A];
+type ActionResult<A extends ActionName> = Awaited<ReturnType<EntryOf<A>['handle']>>;
+/** `{ status: 'success', room }`, `{ status: 'success', message }`…; distributes over a union of names. */
+export type ActionSuccess<A extends ActionName> = A extends ActionName
+  ? { status: 'success' } & { [K in EntryOf<A>['successKey']]: ActionResult<A> }
+  : never;

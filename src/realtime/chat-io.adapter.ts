@@ -1,0 +1,29 @@
+import type { INestApplication } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { Server, ServerOptions } from 'socket.io';
+import { MAX_PAYLOAD_BYTES } from '../common/limits.js';
+import { AppConfig } from '../config/app-config.js';
+import { Backplane } from '../redis/backplane.js';
+
+/**
+ * Socket.IO wired to this mode's backplane, so an emit on one instance
+ * reaches sockets on all of them. Origins are checked at the handshake
+ * against the same allow-list as HTTP.
+ */
+export class ChatIoAdapter extends IoAdapter {
+  constructor(private readonly app: INestApplication) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const config = this.app.get(AppConfig);
+    const server: Server = super.createIOServer(port, {
+      ...options,
+      maxHttpBufferSize: MAX_PAYLOAD_BYTES,
+      cors: { origin: (origin, done) => done(null, config.isOriginAllowed(origin)) },
+      allowRequest: (request, done) => done(null, config.isOriginAllowed(request.headers.origin)),
+    } as ServerOptions);
+    this.app.get(Backplane).attach(server);
+    return server;
+  }
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database/sql.js';
+import type { User } from './user.js';
+
+export interface UserFilter {
+  /** Everyone but this user. */
+  exceptId: string;
+  /** A case-insensitive substring of the name. */
+  nameContains?: string;
+  /** Only users after this one in (name, id) order. */
+  after?: User;
+  limit: number;
+}
+
+/** All SQL about users. */
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async insert(user: User): Promise<void> {
+    await this.sql.query('INSERT INTO users (id, name, avatar) VALUES ($1, $2, $3)', [
+      user.id,
+      user.name,
+      user.avatar,
+    ]);
+  }
+
+  async findById(id: string): Promise<User | null> {
+    const [user] = await this.sql.query<User>('SELECT id, name, avatar FROM users WHERE id = $1', [id]);
+    return user ?? null;
+  }
+
+  /** The users with these ids that exist, in no particular order. */
+  findByIds(ids: readonly string[]): Promise<User[]> {
+    return this.sql.query<User>('SELECT id, name, avatar FROM users WHERE id = ANY($1::text[])', [ids]);
+  }
+
+  /** By name then id, the order of `users_name_id_idx`. */
+  list({ exceptId, nameContains, after, limit }: UserFilter): Promise<User[]> {
+    return this.sql.query<User>(
+      `SELECT id, name, avatar FROM users
+       WHERE id <> $1
+         AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%' ESCAPE '\\')
+         AND ($3::text IS NULL OR (name, id) > ($3, $4))
+       ORDER BY name, id
+       LIMIT $5`,
+      [
+        exceptId,
+        nameContains === undefined ? null : escapeLike(nameContains),
+        after?.name ?? null,
+        after?.id ?? null,
+        limit,
+      ],
+    );
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
