@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
+import { ReadStateAndPresence1764100000000 } from './migrations/1764100000000-read-state-and-presence.js';
 
 // The migrations are the one truth of the schema; repositories map rows
 // themselves (no entities), so there is nothing to keep in step with them.
-const migrations = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, ReadStateAndPresence1764100000000];
 
 interface DatabaseLocation {
   /** A Postgres server, or null for the embedded one. */
@@ -19,7 +20,7 @@ interface DatabaseLocation {
 export function dataSourceOptions({ url, dataDir, poolSize = 10 }: DatabaseLocation): DataSourceOptions {
   const common = {
     type: 'postgres',
-    migrations,
+    migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
