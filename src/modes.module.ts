@@ -1,8 +1,10 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { AppConfig } from './config/app-config.js';
 import { EmbeddedSql, PostgresSql, Sql } from './database/sql.js';
-import { LocalTokenBuckets, TokenBuckets } from './rate-limit/token-buckets.js';
+import { Cooldowns, LocalCooldowns } from './rate-limit/cooldowns.js';
+import { RedisCooldowns } from './rate-limit/redis-cooldowns.js';
 import { RedisTokenBuckets } from './rate-limit/redis-token-buckets.js';
+import { LocalTokenBuckets, TokenBuckets } from './rate-limit/token-buckets.js';
 import { Backplane, InProcessBackplane, RedisBackplane } from './redis/backplane.js';
 import { RedisConnections } from './redis/redis-connections.js';
 
@@ -23,18 +25,20 @@ export class ModesModule {
         { provide: Sql, useClass: config.databaseUrl === null ? EmbeddedSql : PostgresSql },
         ...(config.redisUrl === null ? IN_PROCESS : redis(config.redisUrl)),
       ],
-      exports: [Sql, TokenBuckets, Backplane],
+      exports: [Sql, TokenBuckets, Cooldowns, Backplane],
     };
   }
 }
 
 const IN_PROCESS: Provider[] = [
   { provide: TokenBuckets, useFactory: () => new LocalTokenBuckets() },
+  { provide: Cooldowns, useFactory: () => new LocalCooldowns() },
   { provide: Backplane, useClass: InProcessBackplane },
 ];
 
 const redis = (url: string): Provider[] => [
   { provide: RedisConnections, useFactory: () => RedisConnections.open(url) },
   { provide: TokenBuckets, useClass: RedisTokenBuckets },
+  { provide: Cooldowns, useClass: RedisCooldowns },
   { provide: Backplane, useClass: RedisBackplane },
 ];

@@ -54,3 +54,51 @@ describe('per-user send rate limit, shared by all instances', () => {
     expect(later.status).toBe('success');
   });
 });
+
+// §11: mark_read and typing share a limit of their own, also across instances.
+describe('per-user limit on typing and read updates', () => {
+  let instances: Instance[];
+  let alice: TestUser;
+  let roomId: string;
+
+  beforeAll(async () => {
+    instances = await startInstances(2, { SIGNAL_RATE_LIMIT_PER_SECOND: '10' });
+    const bob = await createUser(instances[1].url);
+    alice = await createUser(instances[0].url);
+    roomId = (await createRoom(instances[0].url, alice, [bob])).id;
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+  });
+
+  it('refuses a flood of typing and mark_read spread over both instances with rate_limited', async () => {
+    const sockets = await Promise.all(instances.map((i) => connect(i.url, alice.token)));
+    const started = Date.now();
+    const acks = (await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 2
+          ? request(sockets[i % 2], 'typing', { roomId, typing: true })
+          : request(sockets[i % 2], 'mark_read', { roomId, seq: 0 }),
+      ),
+    )) as any[];
+    const elapsed = Date.now() - started;
+    const allowed = acks.filter((a) => a.status === 'success').length;
+    const refused = acks.filter((a) => a.error?.code === 'rate_limited');
+    // A burst of 10, refilling at 10 a second while the flood lasts.
+    expect(allowed).toBeGreaterThanOrEqual(10);
+    expect(allowed).toBeLessThanOrEqual(10 + Math.ceil(elapsed / 100));
+    expect(refused).toHaveLength(40 - allowed);
+    expect(refused[0].error.message).toMatch(/typing and read updates/);
+  });
+
+  it('leaves messages to their own limit', async () => {
+    const socket = await connect(instances[0].url, alice.token);
+    const ack = (await request(socket, 'create_message', {
+      roomId,
+      messageId: randomUUID(),
+      content: 'still here',
+    })) as any;
+    expect(ack.status).toBe('success');
+  });
+});

@@ -214,7 +214,9 @@ describe('realtime delivery across two instances', () => {
       for (const action of ['delete_room', 'toString', 'constructor', '__proto__', undefined]) {
         const bad = (await request(bobSocket, 'message', { action, roomId, messageId, content: 'x' })) as any;
         expect(bad.error.code).toBe('validation_failed');
-        expect(bad.error.details).toEqual(['action must be one of: create_room, create_message']);
+        expect(bad.error.details).toEqual([
+          'action must be one of: create_room, create_message, mark_read, typing',
+        ]);
       }
       expect((await history(one, alice, roomId, '?limit=200')).map((m) => m.content)).not.toContain('x');
     });

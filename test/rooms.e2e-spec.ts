@@ -100,7 +100,7 @@ describe('rooms over HTTP', () => {
     it('shows one room to its participants, 403 to others, 404 when unknown', async () => {
       const room = await createRoom(one, alice, [bob]);
       const seen = await request(two).get(`/rooms/${room.id}`).set(auth(bob)).expect(200);
-      expect(seen.body).toEqual(room);
+      expect(seen.body).toEqual({ ...room, lastReadSeq: 0, unreadCount: 0 }); // §6 adds the reader’s state
       await request(one).get(`/rooms/${room.id}`).set(auth(carol)).expect(403);
       await request(one).get('/rooms/room_unknown').set(auth(carol)).expect(404);
     });

@@ -1,4 +1,5 @@
-import { ValidateBy, buildMessage } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { IsString, Matches, ValidateBy, buildMessage } from 'class-validator';
 
 /**
  * Text Postgres can store exactly as sent. It cannot hold U+0000, and a lone
@@ -33,3 +34,7 @@ export const NotBlank = () =>
 
 /** Ids are opaque strings; this only bounds them so junk is refused early. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The `roomId` of a socket payload. */
+export const IsRoomId = () =>
+  applyDecorators(IsString(), Matches(ID_PATTERN, { message: 'roomId must be a room id' }));

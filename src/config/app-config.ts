@@ -1,3 +1,4 @@
+import type { Rate } from '../rate-limit/token-buckets.js';
 import { validateEnv, type Env, type LogLevel } from './env.js';
 import { localSecret } from './local-secret.js';
 
@@ -17,7 +18,8 @@ export class AppConfig {
   readonly authSecret: string;
   /** `null` means every origin is allowed. */
   readonly corsOrigins: ReadonlySet<string> | null;
-  readonly rateLimit: { perSecond: number; burst: number };
+  readonly rateLimit: Rate;
+  readonly signalRateLimit: Rate;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly logJson: boolean;
@@ -31,6 +33,8 @@ export class AppConfig {
     this.authSecret = env.AUTH_SECRET ?? localSecret(this.dataDir);
     this.corsOrigins = parseOrigins(env.CORS_ORIGINS);
     this.rateLimit = { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST };
+    const signals = env.SIGNAL_RATE_LIMIT_PER_SECOND;
+    this.signalRateLimit = { perSecond: signals, burst: signals };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.logLevel = env.LOG_LEVEL;
     this.logJson = env.LOG_FORMAT === 'json';

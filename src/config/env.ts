@@ -78,6 +78,12 @@ export class Env extends DatabaseEnv {
   @Min(1)
   RATE_LIMIT_BURST = 40;
 
+  /** `mark_read` and `typing` a user may send per second, together (and as a burst). */
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  SIGNAL_RATE_LIMIT_PER_SECOND = 50;
+
   @ToInt()
   @IsInt()
   @Min(0)

@@ -32,8 +32,14 @@ export const MESSAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, cr
  * it on the primary key, which rolls back every bump, and the caller retries
  * without that id. A lookup would have to be planned, and a plan cached
  * while the table was small scans the whole table on every batch once it is
- * not; the unique index checks the id anyway. For the same reason `rooms` is
- * only ever reached through `id = ANY(...)`, which stays an index scan.
+ * not; the unique index checks the id anyway. For the same reason `rooms` and
+ * `room_participants` are only ever reached through `… = ANY(...)` on their
+ * keys, which stays an index scan.
+ *
+ * Sending a message reads the room up to it (§6): each sender's read marker
+ * moves to their newest message of the batch in the same statement, so the
+ * marker commits with the message and costs no second round trip. The rows
+ * it updates belong to rooms the batch has locked, so it adds no lock order.
  *
  * Per message, in batch order: $1 id, $2 room, $3 sender, $4 content, $5 its
  * position among the batch's messages of its room (1, 2, ...). Per room: $6
@@ -47,14 +53,20 @@ WITH locked AS (
   FROM unnest($6::text[], $7::int[]) AS c(room_id, n)
   WHERE r.id = ANY($6::text[]) AND r.id = c.room_id AND r.id IN (SELECT id FROM locked)
   RETURNING r.id AS room_id, r.last_seq - c.n AS base
+), inserted AS (
+  INSERT INTO messages (${MESSAGE_COLUMNS})
+  SELECT i.message_id, i.room_id, b.base + i.position, i.sender_id, i.content, clock_timestamp()
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
+    AS i(message_id, room_id, sender_id, content, position)
+  JOIN bumped b ON b.room_id = i.room_id
+  ORDER BY i.message_id
+  RETURNING ${MESSAGE_COLUMNS}
+), marked AS (
+  UPDATE room_participants p SET last_read_seq = GREATEST(p.last_read_seq, s.seq)
+  FROM (SELECT room_id, sender_id, max(seq) AS seq FROM inserted GROUP BY room_id, sender_id) s
+  WHERE p.room_id = ANY($6::text[]) AND p.room_id = s.room_id AND p.user_id = s.sender_id
 )
-INSERT INTO messages (${MESSAGE_COLUMNS})
-SELECT i.message_id, i.room_id, b.base + i.position, i.sender_id, i.content, clock_timestamp()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
-  AS i(message_id, room_id, sender_id, content, position)
-JOIN bumped b ON b.room_id = i.room_id
-ORDER BY i.message_id
-RETURNING ${MESSAGE_COLUMNS}`;
+SELECT ${MESSAGE_COLUMNS} FROM inserted`;
 
 /**
  * INSERT_BATCH's parameters, in its order, for messages with distinct ids.

@@ -4,7 +4,7 @@ import { Broadcaster } from '../realtime/broadcaster.js';
 import { RoomMembership } from '../rooms/room-membership.js';
 import type { ListMessagesQuery } from './dto/list-messages.query.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
-import { SendRateLimiter } from '../rate-limit/send-rate-limiter.js';
+import { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { Message } from './message.js';
 import { toMessageResponse, type MessageResponse } from './message.response.js';
 import { MessagesRepository } from './messages.repository.js';
@@ -14,7 +14,7 @@ export class MessagesService {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly membership: RoomMembership,
-    private readonly rateLimiter: SendRateLimiter,
+    private readonly rateLimiter: RateLimiter,
     private readonly broadcaster: Broadcaster,
   ) {}
 
@@ -30,9 +30,7 @@ export class MessagesService {
     if (dto.senderId !== undefined && dto.senderId !== callerId) {
       throw ChatError.forbidden('senderId must be your own user id');
     }
-    if (!(await this.rateLimiter.tryTake(callerId))) {
-      throw ChatError.rateLimited('Too many messages; slow down and retry');
-    }
+    await this.rateLimiter.take('send', callerId);
     const participantIds = await this.membership.requireParticipant(callerId, roomId);
     const attempt = { messageId: dto.messageId, roomId, senderId: callerId, content: dto.content };
     const { message, created } = await this.messages.insert(attempt);

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SendRateLimiter } from './send-rate-limiter.js';
+import { RateLimiter } from './rate-limiter.js';
 
-@Module({ providers: [SendRateLimiter], exports: [SendRateLimiter] })
+@Module({ providers: [RateLimiter], exports: [RateLimiter] })
 export class RateLimitModule {}

@@ -2,12 +2,18 @@ import type { ClassConstructor } from 'class-transformer';
 import { CreateMessageDto } from '../messages/dto/create-message.dto.js';
 import type { MessagesService } from '../messages/messages.service.js';
 import { CreateRoomDto } from '../rooms/dto/create-room.dto.js';
+import { MarkReadDto } from '../rooms/dto/read.dto.js';
+import { TypingDto } from '../rooms/dto/typing.dto.js';
+import type { ReadStateService } from '../rooms/read-state.service.js';
 import type { RoomsService } from '../rooms/rooms.service.js';
+import type { TypingService } from '../rooms/typing.service.js';
 
 /** The services socket actions call (HTTP controllers call the same ones). */
 export interface ActionServices {
   rooms: RoomsService;
   messages: MessagesService;
+  readState: ReadStateService;
+  typing: TypingService;
 }
 
 interface ActionEntry<Dto extends object, SuccessKey extends string, Result> {
@@ -42,6 +48,17 @@ export const ACTION_TABLE = {
     successKey: 'message',
     handle: async ({ messages }, callerId, { roomId, ...message }) =>
       (await messages.send(callerId, roomId, message)).message,
+  }),
+  mark_read: action({
+    dto: MarkReadDto,
+    successKey: 'read',
+    handle: ({ readState }, callerId, { roomId, seq }) => readState.markRead(callerId, roomId, seq),
+  }),
+  typing: action({
+    dto: TypingDto,
+    successKey: 'typing',
+    handle: ({ typing }, callerId, { roomId, typing: isTyping }) =>
+      typing.setTyping(callerId, roomId, isTyping),
   }),
 };
 

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { MessageResponse } from '../messages/message.response.js';
+import type { ReadMarker } from '../rooms/room.js';
 import type { RoomResponse } from '../rooms/room.response.js';
+import type { TypingState } from '../rooms/typing.service.js';
 import { userChannel, type ChatServer } from './events.js';
 
 /**
@@ -26,5 +28,15 @@ export class Broadcaster {
     this.server
       ?.to(participantIds.map(userChannel))
       .emit('message_created', { type: 'message_created', message });
+  }
+
+  roomRead(read: ReadMarker, participantIds: readonly string[]): void {
+    this.server?.to(participantIds.map(userChannel)).emit('room_read', { type: 'room_read', read });
+  }
+
+  typing(state: TypingState, recipientIds: readonly string[]): void {
+    if (recipientIds.length > 0) {
+      this.server?.to(recipientIds.map(userChannel)).emit('typing', { type: 'typing', ...state });
+    }
   }
 }

@@ -1,7 +1,9 @@
 import type { Server, Socket } from 'socket.io';
 import type { ErrorCode } from '../common/chat-error.js';
 import type { MessageResponse } from '../messages/message.response.js';
+import type { ReadMarker } from '../rooms/room.js';
 import type { RoomResponse } from '../rooms/room.response.js';
+import type { TypingState } from '../rooms/typing.service.js';
 import type { ActionName, ActionSuccess } from './action-table.js';
 
 export interface RoomCreatedEvent {
@@ -12,6 +14,15 @@ export interface RoomCreatedEvent {
 export interface MessageCreatedEvent {
   type: 'message_created';
   message: MessageResponse;
+}
+
+export interface RoomReadEvent {
+  type: 'room_read';
+  read: ReadMarker;
+}
+
+export interface TypingEvent extends TypingState {
+  type: 'typing';
 }
 
 export interface ActionFailure {
@@ -33,6 +44,8 @@ export type ActionAck<A extends ActionName = ActionName> = ActionSuccess<A> | Ac
 export interface ServerToClientEvents {
   room_created: (event: RoomCreatedEvent) => void;
   message_created: (event: MessageCreatedEvent) => void;
+  room_read: (event: RoomReadEvent) => void;
+  typing: (event: TypingEvent) => void;
   exception: (event: ExceptionEvent) => void;
 }
 

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
 import { validatePayload } from '../common/validation.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { ReadStateService } from '../rooms/read-state.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
+import { TypingService } from '../rooms/typing.service.js';
 import { ACTION_TABLE, type ActionName, type ActionServices, type AnyActionEntry } from './action-table.js';
 import type { ActionAck } from './events.js';
 
@@ -11,8 +13,13 @@ import type { ActionAck } from './events.js';
 export class SocketActions {
   private readonly services: ActionServices;
 
-  constructor(rooms: RoomsService, messages: MessagesService) {
-    this.services = { rooms, messages };
+  constructor(
+    rooms: RoomsService,
+    messages: MessagesService,
+    readState: ReadStateService,
+    typing: TypingService,
+  ) {
+    this.services = { rooms, messages, readState, typing };
   }
 
   async perform<A extends ActionName>(name: A, callerId: string, payload: unknown): Promise<ActionAck<A>> {

@@ -6,6 +6,9 @@ export interface RoomResponse {
   participants: Participant[];
   createdAt: string;
   lastMessage: MessageResponse | null;
+  /** The caller's read marker (§6), on GET /rooms and GET /rooms/{roomId}. */
+  lastReadSeq?: number;
+  unreadCount?: number;
 }
 
 export const toRoomResponse = (room: RoomView): RoomResponse => ({
@@ -13,4 +16,5 @@ export const toRoomResponse = (room: RoomView): RoomResponse => ({
   participants: room.participants,
   createdAt: room.createdAt.toISOString(),
   lastMessage: room.lastMessage && toMessageResponse(room.lastMessage),
+  ...room.reader,
 });

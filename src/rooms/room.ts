@@ -5,6 +5,13 @@ export interface Participant {
   name: string;
 }
 
+/** Where a participant has read a room up to (§6). */
+export interface ReadMarker {
+  roomId: string;
+  userId: string;
+  lastReadSeq: number;
+}
+
 /** A room as its participants see it. */
 export interface RoomView {
   id: string;
@@ -12,4 +19,10 @@ export interface RoomView {
   /** By name, then id, as GET /users lists people. */
   participants: Participant[];
   lastMessage: Message | null;
+  /** The reading participant's state, when the room is read for one (GET /rooms…). */
+  reader?: {
+    lastReadSeq: number;
+    /** Messages after the marker: all sent by others, since sending moves the sender's marker. */
+    unreadCount: number;
+  };
 }

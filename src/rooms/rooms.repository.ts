@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql.js';
 import type { Message } from '../messages/message.js';
-import type { Participant, RoomView } from './room.js';
+import type { Participant, ReadMarker, RoomView } from './room.js';
 
 interface RoomRow {
   id: string;
@@ -11,11 +11,17 @@ interface RoomRow {
   sender_id: string | null;
   content: string | null;
   message_created_at: Date | null;
+  /** Null when the room is not read for a participant. */
+  last_read_seq: number | null;
+  unread_count: number | null;
 }
 
+// `reader` is the participant row of whoever reads the room, if anyone. The
+// unread count is seq arithmetic, never a scan of the room's history.
 const ROOM_COLUMNS = `
   r.id, r.created_at, m.message_id, m.seq, m.sender_id, m.content,
-  m.created_at AS message_created_at
+  m.created_at AS message_created_at,
+  reader.last_read_seq, r.last_seq - reader.last_read_seq AS unread_count
   FROM rooms r
   LEFT JOIN messages m ON m.room_id = r.id AND m.seq = r.last_seq`;
 
@@ -69,19 +75,64 @@ export class RoomsRepository {
   async viewsOfUser(userId: string): Promise<RoomView[]> {
     const rows = await this.sql.query<RoomRow>(
       `SELECT ${ROOM_COLUMNS}
-       JOIN room_participants p ON p.room_id = r.id AND p.user_id = $1
+       JOIN room_participants reader ON reader.room_id = r.id AND reader.user_id = $1
        ORDER BY r.last_activity_at DESC, r.id`,
       [userId],
     );
     return this.withParticipants(rows);
   }
 
-  async viewsByIds(roomIds: readonly string[]): Promise<RoomView[]> {
+  /** With `readerId`, each room carries that participant's read state. */
+  async viewsByIds(roomIds: readonly string[], readerId: string | null = null): Promise<RoomView[]> {
     const rows = await this.sql.query<RoomRow>(
-      `SELECT ${ROOM_COLUMNS} WHERE r.id = ANY($1::text[]) ORDER BY r.id`,
-      [roomIds],
+      `SELECT ${ROOM_COLUMNS}
+       LEFT JOIN room_participants reader ON reader.room_id = r.id AND reader.user_id = $2
+       WHERE r.id = ANY($1::text[]) ORDER BY r.id`,
+      [roomIds, readerId],
     );
     return this.withParticipants(rows);
+  }
+
+  /**
+   * Moves the user's marker up to `seq`, capped at the room's last seq; it
+   * never moves back. Answers the marker after the call, and whether it
+   * moved; null when the user is not a participant.
+   */
+  async moveReadMarker(
+    roomId: string,
+    userId: string,
+    seq: number,
+  ): Promise<{ lastReadSeq: number; moved: boolean } | null> {
+    // The outer SELECT sees the row as it was before the UPDATE: the old
+    // marker, which is the answer when the marker did not move.
+    const [row] = await this.sql.query<{ moved: number | null; current: number }>(
+      `WITH target AS (
+         SELECT LEAST($3::int, last_seq) AS seq FROM rooms WHERE id = $1
+       ), moved AS (
+         UPDATE room_participants p SET last_read_seq = t.seq
+         FROM target t
+         WHERE p.room_id = $1 AND p.user_id = $2 AND t.seq > p.last_read_seq
+         RETURNING p.last_read_seq
+       )
+       SELECT (SELECT last_read_seq FROM moved) AS moved, last_read_seq AS current
+       FROM room_participants WHERE room_id = $1 AND user_id = $2`,
+      [roomId, userId, seq],
+    );
+    if (!row) {
+      return null;
+    }
+    return row.moved === null
+      ? { lastReadSeq: row.current, moved: false }
+      : { lastReadSeq: row.moved, moved: true };
+  }
+
+  /** Every participant's marker, by user id. */
+  readMarkers(roomId: string): Promise<Omit<ReadMarker, 'roomId'>[]> {
+    return this.sql.query<Omit<ReadMarker, 'roomId'>>(
+      `SELECT user_id AS "userId", last_read_seq AS "lastReadSeq"
+       FROM room_participants WHERE room_id = $1 ORDER BY user_id`,
+      [roomId],
+    );
   }
 
   private async withParticipants(rows: RoomRow[]): Promise<RoomView[]> {
@@ -91,6 +142,9 @@ export class RoomsRepository {
       createdAt: row.created_at,
       participants: participants.get(row.id) ?? [],
       lastMessage: lastMessage(row),
+      ...(row.last_read_seq !== null && {
+        reader: { lastReadSeq: row.last_read_seq, unreadCount: row.unread_count! },
+      }),
     }));
   }
 

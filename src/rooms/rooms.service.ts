@@ -40,17 +40,19 @@ export class RoomsService {
     return { room, created: true };
   }
 
+  /** The caller's rooms, most recent activity first, each with the caller's read state. */
   async listForUser(callerId: string): Promise<RoomResponse[]> {
     return (await this.rooms.viewsOfUser(callerId)).map(toRoomResponse);
   }
 
+  /** The room with the caller's read state. */
   async getForUser(callerId: string, roomId: string): Promise<RoomResponse> {
     await this.membership.requireParticipant(callerId, roomId);
-    return this.view(roomId);
+    return this.view(roomId, callerId);
   }
 
-  private async view(roomId: string): Promise<RoomResponse> {
-    const [room] = await this.rooms.viewsByIds([roomId]);
+  private async view(roomId: string, readerId: string | null = null): Promise<RoomResponse> {
+    const [room] = await this.rooms.viewsByIds([roomId], readerId);
     return toRoomResponse(room);
   }
 }

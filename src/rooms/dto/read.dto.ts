@@ -1,0 +1,20 @@
+import { IsInt, Max, Min } from 'class-validator';
+import { IsRoomId } from '../../common/string-rules.js';
+
+/** The largest `seq` a room can have (Postgres `integer`). */
+const MAX_SEQ = 2_147_483_647;
+
+/** The body of `POST /rooms/:roomId/read`. */
+export class ReadDto {
+  /** Read up to here; capped at the room's last message. */
+  @IsInt()
+  @Min(0)
+  @Max(MAX_SEQ)
+  seq: number;
+}
+
+/** The socket `mark_read` payload: the HTTP body plus the room. */
+export class MarkReadDto extends ReadDto {
+  @IsRoomId()
+  roomId: string;
+}

@@ -1,0 +1,67 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { FailureEpisodes } from '../common/failure-episodes.js';
+import { Cooldowns } from '../rate-limit/cooldowns.js';
+import { RateLimiter } from '../rate-limit/rate-limiter.js';
+import { Broadcaster } from '../realtime/broadcaster.js';
+import { RoomMembership } from './room-membership.js';
+
+export interface TypingState {
+  roomId: string;
+  userId: string;
+  typing: boolean;
+}
+
+/**
+ * Clients repeat `typing: true` every ~3 s and treat it as lasting 5 s (§7);
+ * at most one per user and room goes out every 2 s, on every instance.
+ */
+const TYPING_BROADCAST_INTERVAL_MS = 2_000;
+
+/** §7: who is typing. Ephemeral: nothing is stored. */
+@Injectable()
+export class TypingService {
+  private readonly outage = new FailureEpisodes(new Logger(TypingService.name), 'typing not throttled');
+
+  constructor(
+    private readonly membership: RoomMembership,
+    private readonly rateLimiter: RateLimiter,
+    private readonly cooldowns: Cooldowns,
+    private readonly broadcaster: Broadcaster,
+  ) {}
+
+  /** Tells the other participants (not the typist's own sockets), unless throttled. */
+  async setTyping(callerId: string, roomId: string, typing: boolean): Promise<TypingState> {
+    await this.rateLimiter.take('signal', callerId);
+    const participantIds = await this.membership.requireParticipant(callerId, roomId);
+    const state = { roomId, userId: callerId, typing };
+    if (await this.mayBroadcast(state)) {
+      this.broadcaster.typing(
+        state,
+        participantIds.filter((id) => id !== callerId),
+      );
+    }
+    return state;
+  }
+
+  /**
+   * `typing: false` always goes out and ends the cooldown, so typing again
+   * right after is shown at once. Without the shared cooldown store (Redis
+   * away) every update goes out: the signal rate limit still bounds them.
+   */
+  private async mayBroadcast({ roomId, userId, typing }: TypingState): Promise<boolean> {
+    const key = `typing:${roomId}:${userId}`;
+    try {
+      let broadcast = true;
+      if (typing) {
+        broadcast = await this.cooldowns.start(key, TYPING_BROADCAST_INTERVAL_MS);
+      } else {
+        await this.cooldowns.clear(key);
+      }
+      this.outage.succeeded();
+      return broadcast;
+    } catch (error) {
+      this.outage.failed(error);
+      return true;
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import { createRoom, postMessage } from './factories/rooms.js';
+import { auth, createUser, type TestUser } from './factories/users.js';
+import { startInstances, stopInstances, type Instance } from './setup/instances.js';
+import { closeAllClients, connect, Inbox, request as act, sleep, type ChatClient } from './setup/sockets.js';
+
+// §6: read markers, unread counts and receipts, over two instances.
+describe('read state', () => {
+  let instances: Instance[];
+  let one: string;
+  let two: string;
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let eve: TestUser;
+  let roomId: string;
+  let aliceSocket: ChatClient;
+  let bobSocket: ChatClient;
+  let bobOtherSocket: ChatClient;
+  let aliceInbox: Inbox;
+  let bobInbox: Inbox;
+  let bobOtherInbox: Inbox;
+
+  const room = async (user: TestUser, id = roomId) =>
+    (await request(one).get(`/rooms/${id}`).set(auth(user)).expect(200)).body;
+  const markers = async (user = alice) =>
+    (await request(two).get(`/rooms/${roomId}/reads`).set(auth(user)).expect(200)).body;
+  const send = (socket: ChatClient, content: string) =>
+    act(socket, 'create_message', { roomId, messageId: randomUUID(), content }) as Promise<any>;
+
+  beforeAll(async () => {
+    instances = await startInstances(2);
+    [one, two] = instances.map((i) => i.url);
+    [alice, bob, carol, eve] = await Promise.all(
+      ['Alice', 'Bob', 'Carol', 'Eve'].map((name, i) => createUser(i % 2 ? two : one, name)),
+    );
+    roomId = (await createRoom(one, alice, [bob, carol])).id;
+    aliceSocket = await connect(one, alice.token);
+    bobSocket = await connect(two, bob.token);
+    bobOtherSocket = await connect(one, bob.token);
+    [aliceInbox, bobInbox, bobOtherInbox] = [aliceSocket, bobSocket, bobOtherSocket].map((s) => new Inbox(s));
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+  });
+
+  it('starts every creator at 0 with nothing unread', async () => {
+    expect(await room(bob)).toMatchObject({ lastReadSeq: 0, unreadCount: 0 });
+    expect(await markers()).toEqual(
+      [alice, bob, carol]
+        .map((u) => ({ userId: u.id, lastReadSeq: 0 }))
+        .sort((a, b) => (a.userId < b.userId ? -1 : 1)),
+    );
+  });
+
+  it("moves the sender's marker with each message, without a receipt, and counts others' messages as unread", async () => {
+    await send(aliceSocket, 'one');
+    await send(aliceSocket, 'two');
+    await postMessage(one, alice, roomId, 'three');
+    expect(await room(alice)).toMatchObject({ lastReadSeq: 3, unreadCount: 0 });
+    expect(await room(bob)).toMatchObject({ lastReadSeq: 0, unreadCount: 3 });
+    const listed = (await request(two).get('/rooms').set(auth(bob)).expect(200)).body;
+    expect(listed.find((r: any) => r.id === roomId)).toMatchObject({ lastReadSeq: 0, unreadCount: 3 });
+    await sleep(200);
+    expect([...aliceInbox.of('room_read'), ...bobInbox.of('room_read')]).toEqual([]);
+  });
+
+  it('moves each sender to their own newest message when batches from two instances interleave', async () => {
+    const [aliceAcks, carolAcks] = await Promise.all([
+      Promise.all(Array.from({ length: 20 }, (_, i) => send(aliceSocket, `a${i}`))),
+      (async () => {
+        const carolSocket = await connect(two, carol.token);
+        return Promise.all(Array.from({ length: 20 }, (_, i) => send(carolSocket, `c${i}`)));
+      })(),
+    ]);
+    const newest = (acks: any[]) => Math.max(...acks.map((a) => a.message.seq));
+    expect(await room(alice)).toMatchObject({ lastReadSeq: newest(aliceAcks) });
+    expect(await room(carol)).toMatchObject({ lastReadSeq: newest(carolAcks) });
+    expect((await room(bob)).unreadCount).toBe(43);
+  });
+
+  it('moves the marker on mark_read and tells every socket of every participant, the reader’s own included', async () => {
+    const ack = await act(bobSocket, 'mark_read', { roomId, seq: 40 });
+    const read = { roomId, userId: bob.id, lastReadSeq: 40 };
+    expect(ack).toEqual({ status: 'success', read });
+    for (const inbox of [aliceInbox, bobInbox, bobOtherInbox]) {
+      expect(await inbox.waitFor('room_read', (e) => e.read.lastReadSeq === 40)).toEqual({
+        type: 'room_read',
+        read,
+      });
+    }
+    expect(await room(bob)).toMatchObject({ lastReadSeq: 40, unreadCount: 3 });
+  });
+
+  it('caps the marker at the last message and never moves it back; only a move is broadcast', async () => {
+    const capped = (await act(bobSocket, 'mark_read', { roomId, seq: 1_000_000 })) as any;
+    expect(capped.read.lastReadSeq).toBe(43);
+    await aliceInbox.waitFor('room_read', (e) => e.read.lastReadSeq === 43);
+    const before = aliceInbox.of('room_read').length;
+    const back = (await act(bobSocket, 'mark_read', { roomId, seq: 5 })) as any;
+    const again = (await act(bobSocket, 'mark_read', { roomId, seq: 43 })) as any;
+    expect([back.read.lastReadSeq, again.read.lastReadSeq]).toEqual([43, 43]);
+    await sleep(200);
+    expect(aliceInbox.of('room_read')).toHaveLength(before);
+    expect(await room(bob)).toMatchObject({ lastReadSeq: 43, unreadCount: 0 });
+  });
+
+  it('has an HTTP twin answering 200 with the same object, and lists every marker', async () => {
+    await postMessage(one, alice, roomId, 'forty-four');
+    await postMessage(one, alice, roomId, 'forty-five');
+    const response = await request(two)
+      .post(`/rooms/${roomId}/read`)
+      .set(auth(carol))
+      .send({ seq: 44 })
+      .expect(200);
+    expect(response.body).toEqual({ roomId, userId: carol.id, lastReadSeq: 44 });
+    await bobInbox.waitFor('room_read', (e) => e.read.userId === carol.id && e.read.lastReadSeq === 44);
+    expect(await markers(bob)).toEqual(
+      [
+        { userId: alice.id, lastReadSeq: 45 },
+        { userId: bob.id, lastReadSeq: 43 },
+        { userId: carol.id, lastReadSeq: 44 },
+      ].sort((a, b) => (a.userId < b.userId ? -1 : 1)),
+    );
+    expect(await room(carol)).toMatchObject({ lastReadSeq: 44, unreadCount: 1 });
+  });
+
+  describe('bad input changes nothing', () => {
+    it.each([
+      ['a negative seq', { seq: -1 }],
+      ['a fractional seq', { seq: 1.5 }],
+      ['a seq beyond any room', { seq: 2 ** 31 }],
+      ['a huge seq', { seq: 1e300 }],
+      ['a string seq', { seq: '3' }],
+      ['a missing seq', {}],
+      ['a null seq', { seq: null }],
+      ['an unknown field', { seq: 1, extra: true }],
+    ])('refuses %s over the socket and HTTP', async (_, body) => {
+      const before = aliceInbox.of('room_read').length;
+      const marker = (await room(bob)).lastReadSeq;
+      const ack = (await act(bobSocket, 'mark_read', { roomId, ...body })) as any;
+      expect(ack.error.code).toBe('validation_failed');
+      await request(one).post(`/rooms/${roomId}/read`).set(auth(bob)).send(body).expect(400);
+      await sleep(50);
+      expect(aliceInbox.of('room_read')).toHaveLength(before);
+      expect((await room(bob)).lastReadSeq).toBe(marker);
+    });
+
+    it('answers not_found for an unknown room and forbidden to a stranger', async () => {
+      const unknown = (await act(aliceSocket, 'mark_read', { roomId: 'room_nope', seq: 1 })) as any;
+      expect(unknown.error.code).toBe('not_found');
+      const eveSocket = await connect(one, eve.token);
+      const stranger = (await act(eveSocket, 'mark_read', { roomId, seq: 1 })) as any;
+      expect(stranger.error.code).toBe('forbidden');
+      await request(one).post(`/rooms/${roomId}/read`).set(auth(eve)).send({ seq: 1 }).expect(403);
+      await request(one).get(`/rooms/${roomId}/reads`).set(auth(eve)).expect(403);
+      await request(one).get('/rooms/room_nope/reads').set(auth(eve)).expect(404);
+      expect((await markers()).map((m: any) => m.userId)).not.toContain(eve.id);
+    });
+  });
+});
