@@ -1,14 +1,8 @@
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsString, Matches } from 'class-validator';
-import { ID_PATTERN } from '../../common/string-rules.js';
+import { UserIdList } from '../../common/user-id-list.js';
 import { MAX_PARTICIPANTS } from '../participants.js';
 
 export class CreateRoomDto {
-  /** The other people; the caller is added when missing. */
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_PARTICIPANTS) // the caller may be among them; roomParticipants() checks the total
-  @ArrayUnique({ message: 'participants must not repeat a user' })
-  @IsString({ each: true })
-  @Matches(ID_PATTERN, { each: true, message: 'each value in participants must be a user id' })
+  /** The other people; the caller is added when missing (roomParticipants() checks the total). */
+  @UserIdList({ min: 1, max: MAX_PARTICIPANTS })
   participants: string[];
 }
