@@ -1,18 +1,17 @@
-#!/usr/bin/env node
 // Chat backend load benchmark. See bench/README.md.
-//   node bench/run.mjs [--rate 1000 | --sweep 250,500,1000,2000,4000,8000] [--duration 10]
-//                      [--users 400] [--room-size 4] [--memory] [--json out.json] [--entry dist/main.js]
+//   tsx bench/run.ts [--rate 1000 | --sweep 250,500,1000,2000,4000,8000] [--duration 10]
+//                    [--users 400] [--room-size 4] [--memory] [--json out.json] [--entry dist/main.js]
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startInstances } from './instances.mjs';
-import { createUsers, connectUsers, createRooms, disconnectUsers } from './clients.mjs';
-import { runLoad } from './load.mjs';
-import { measureMemory } from './memory.mjs';
-import { pidsByComm, postgresPids } from './cpu.mjs';
-import { loadTables, knee, memoryTable } from './report.mjs';
+import { startInstances, type Instances, type RedisMode } from './instances.js';
+import { createUsers, connectUsers, createRooms, disconnectUsers } from './clients.js';
+import { runLoad, type LoadResult } from './load.js';
+import { measureMemory, type MemoryResult } from './memory.js';
+import { pidsByComm, postgresPids } from './cpu.js';
+import { loadTables, knee, memoryTable, type Knee, type ReportedRun } from './report.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,12 +42,12 @@ if (o.help) {
   process.exit(0);
 }
 
-const num = (v, name) => {
+const num = (v: string, name: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
+  if (!Number.isFinite(n) || n <= 0) {throw new Error(`--${name} must be a positive number, got ${v}`);}
   return n;
 };
-const list = (v, name) => v.split(',').map((x) => num(x.trim(), name));
+const list = (v: string, name: string) => v.split(',').map((x) => num(x.trim(), name));
 
 const cfg = {
   rates: o.sweep ? list(o.sweep, 'sweep') : o.rate ? [num(o.rate, 'rate')] : o.memory ? [] : [1000],
@@ -64,26 +63,25 @@ const cfg = {
   memory: o.memory,
   memoryClients: list(o['memory-clients'], 'memory-clients'),
   entry: path.resolve(o.entry),
-  redis: o.redis,
+  redis: (['private', 'shared'] as const).find((mode: RedisMode) => mode === o.redis),
 };
-if (!['private', 'shared'].includes(cfg.redis)) throw new Error('--redis must be private or shared');
-if (cfg.roomSize < 3 || cfg.roomSize > 32) throw new Error('--room-size must be 3..32');
-if (cfg.users % cfg.roomSize) throw new Error('--users must be a multiple of --room-size');
+if (!cfg.redis) {throw new Error('--redis must be private or shared');}
+if (cfg.roomSize < 3 || cfg.roomSize > 32) {throw new Error('--room-size must be 3..32');}
+if (cfg.users % cfg.roomSize) {throw new Error('--users must be a multiple of --room-size');}
 
-const log = (m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Instances are ours: on Ctrl-C stop them and drop their database before exiting.
-const live = new Set();
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, async () => {
+const live = new Set<Instances>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
     log(`${sig}: stopping instances`);
-    await Promise.allSettled([...live].map((h) => h.stop()));
-    process.exit(130);
+    void Promise.allSettled([...live].map((h) => h.stop())).then(() => process.exit(130));
   });
 }
 
-async function withInstances(fn) {
+async function withInstances<T>(fn: (inst: Instances) => Promise<T>): Promise<T> {
   const inst = await startInstances({
     entry: cfg.entry, count: cfg.instances, cwd: repo, rateLimit: cfg.rateLimit, redis: cfg.redis, log,
   });
@@ -96,16 +94,24 @@ async function withInstances(fn) {
   }
 }
 
+/** How long each setup step of a load run took. */
+interface Setup {
+  missingRoomCreated: number;
+  usersMs: number;
+  connectMs: number;
+  roomsMs: number;
+}
+
 /** One offered rate on fresh instances and a fresh database. */
-async function loadStep(rate) {
+async function loadStep(rate: number): Promise<LoadResult & { setup?: Setup }> {
   return withInstances(async (inst) => {
     const t = performance.now();
     const users = await createUsers(inst.urls, cfg.users);
     const tUsers = performance.now();
     try {
-      await connectUsers(users, { batch: 200 });
+      const connected = await connectUsers(users, { batch: 200 });
       const tConn = performance.now();
-      const { missingRoomCreated } = await createRooms(users, cfg.roomSize);
+      const { rooms, missingRoomCreated } = await createRooms(connected, cfg.roomSize);
       const tRooms = performance.now();
       log(`setup: ${users.length} users ${ms(tUsers - t)}, connected ${ms(tConn - tUsers)}, ` +
         `${users.length / cfg.roomSize} rooms ${ms(tRooms - tConn)}, missing room_created: ${missingRoomCreated}`);
@@ -114,7 +120,9 @@ async function loadStep(rate) {
         postgres: () => postgresPids(inst.db),
         redis: () => (inst.redisPid ? [inst.redisPid] : pidsByComm(['redis-server'])),
       };
-      const r = await runLoad(users, { ...cfg, rate, cpuGroups, log });
+      // Every user is in a room: --users is a multiple of --room-size.
+      const members = rooms.flatMap((room) => room.members);
+      const r: LoadResult & { setup?: Setup } = await runLoad(members, { ...cfg, rate, cpuGroups, log });
       r.setup = { missingRoomCreated, usersMs: Math.round(tUsers - t), connectMs: Math.round(tConn - tUsers), roomsMs: Math.round(tRooms - tConn) };
       if (missingRoomCreated) {
         r.pass = false;
@@ -130,7 +138,7 @@ async function loadStep(rate) {
   });
 }
 
-const ms = (v) => `${Math.round(v)} ms`;
+const ms = (v: number) => `${Math.round(v)} ms`;
 
 const meta = {
   startedAt: new Date().toISOString(),
@@ -150,7 +158,13 @@ const meta = {
   senderSelection: 'random permutation of all users per cycle (random order, every user sends equally often)',
 };
 
-const out = { meta, runs: [], knee: null, memory: null };
+const out: {
+  meta: typeof meta;
+  runs: (ReportedRun & { setup?: Setup })[];
+  knee: Knee | null;
+  memory: MemoryResult | null;
+  error?: string;
+} = { meta, runs: [], knee: null, memory: null };
 let failed = false;
 try {
   log(`instances get RATE_LIMIT_PER_SECOND=RATE_LIMIT_BURST=${cfg.rateLimit} (throughput run, not the production limit)`);
@@ -160,14 +174,15 @@ try {
       await sleep(1000); // let Postgres finish background work before the next step
     }
   }
-  if (out.runs.length) out.knee = knee(out.runs);
+  if (out.runs.length) {out.knee = knee(out.runs);}
   if (cfg.memory) {
     out.memory = await withInstances((inst) => measureMemory(inst, { steps: cfg.memoryClients, log }));
   }
 } catch (e) {
   failed = true;
-  log(`error: ${e.stack || e}`);
-  out.error = String(e.message || e);
+  const err = e instanceof Error ? e : undefined;
+  log(`error: ${err?.stack || String(e)}`);
+  out.error = String(err?.message || e);
 }
 
 // Human-readable part.
@@ -182,20 +197,20 @@ if (cfg.rates.length) {
   );
 }
 lines.push('');
-if (out.runs.length) lines.push(loadTables(out.runs), '');
+if (out.runs.length) {lines.push(loadTables(out.runs), '');}
 if (out.knee) {
   const rule = cfg.repeat > 1
     ? 'highest rate where every run delivered everything exactly once with no error acks, and most runs had delivery p99 < 100 ms'
     : 'highest rate with every delivery exactly once, no error acks, delivery p99 < 100 ms';
   lines.push(`Knee (${rule}): ${out.knee.rate ?? 'none'}${out.knee.rate ? ' msg/s' : ''}${out.knee.note ? ` (${out.knee.note})` : ''}`, '');
 }
-if (out.memory) lines.push(memoryTable(out.memory), '');
-if (out.error) lines.push(`ERROR: ${out.error}`, '');
+if (out.memory) {lines.push(memoryTable(out.memory), '');}
+if (out.error) {lines.push(`ERROR: ${out.error}`, '');}
 console.log(lines.join('\n'));
 
 const json = JSON.stringify(out, null, 2);
 console.log('JSON:');
-console.log(JSON.stringify(out, (k, v) => (k === 'timeline' ? undefined : v)));
+console.log(JSON.stringify(out, (k, v: unknown) => (k === 'timeline' ? undefined : v)));
 if (o.json) {
   fs.writeFileSync(o.json, json + '\n');
   log(`wrote ${o.json}`);
