@@ -49,7 +49,11 @@ export interface ReceivedMessage {
 }
 
 /** Run fn over items with at most `limit` in flight. */
-export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
@@ -101,12 +105,18 @@ export async function connectUsers(
 ): Promise<ConnectedUser[]> {
   const connected: ConnectedUser[] = [];
   for (let s = 0; s < users.length; s += batch) {
-    connected.push(...(await Promise.all(users.slice(s, s + batch).map((u) => connectOne(u, timeoutMs, onSocket)))));
+    connected.push(
+      ...(await Promise.all(users.slice(s, s + batch).map((u) => connectOne(u, timeoutMs, onSocket)))),
+    );
   }
   return connected;
 }
 
-function connectOne(user: User, timeoutMs: number, onSocket: (u: ConnectedUser) => void): Promise<ConnectedUser> {
+function connectOne(
+  user: User,
+  timeoutMs: number,
+  onSocket: (u: ConnectedUser) => void,
+): Promise<ConnectedUser> {
   return new Promise((resolve, reject) => {
     const socket = io(user.url, {
       auth: { token: user.token },
@@ -123,7 +133,9 @@ function connectOne(user: User, timeoutMs: number, onSocket: (u: ConnectedUser) 
 }
 
 export function disconnectUsers(users: User[]): void {
-  for (const u of users) {u.socket?.disconnect();}
+  for (const u of users) {
+    u.socket?.disconnect();
+  }
 }
 
 /**
@@ -137,20 +149,30 @@ export async function createRooms(
   size: number,
   { concurrency = 16, timeoutMs = 15000 }: { concurrency?: number; timeoutMs?: number } = {},
 ): Promise<{ rooms: Room[]; missingRoomCreated: number }> {
-  if (size < 3) {throw new Error('room size must be >= 3 (rooms of 2 are unique direct rooms)');}
+  if (size < 3) {
+    throw new Error('room size must be >= 3 (rooms of 2 are unique direct rooms)');
+  }
   const groups: ConnectedUser[][] = [];
-  for (let s = 0; s + size <= users.length; s += size) {groups.push(users.slice(s, s + size));}
+  for (let s = 0; s + size <= users.length; s += size) {
+    groups.push(users.slice(s, s + size));
+  }
 
   // Collect room_created per user before creating anything, so none is missed.
   const seen = new Map<string, Set<string>>(); // roomId -> Set(userId)
   const waiters = new Set<() => void>();
   const onCreated = (u: ConnectedUser) => (ev: Ack | undefined) => {
     const id = ev?.room?.id;
-    if (!id) {return;}
+    if (!id) {
+      return;
+    }
     let members = seen.get(id);
-    if (!members) {seen.set(id, (members = new Set()));}
+    if (!members) {
+      seen.set(id, (members = new Set()));
+    }
     members.add(u.id);
-    for (const w of waiters) {w();}
+    for (const w of waiters) {
+      w();
+    }
   };
   const handlers = users.map((u) => {
     const h = onCreated(u);
@@ -163,7 +185,9 @@ export async function createRooms(
     const ack = (await creator.socket
       .timeout(timeoutMs)
       .emitWithAck('create_room', { participants: others.map((m) => m.id) })) as Ack | undefined;
-    if (ack?.status !== 'success' || !ack.room?.id) {throw new Error(`create_room -> ${JSON.stringify(ack)}`);}
+    if (ack?.status !== 'success' || !ack.room?.id) {
+      throw new Error(`create_room -> ${JSON.stringify(ack)}`);
+    }
     const got = new Set((ack.room.participants || []).map((p) => p.id));
     const want = users.map((m) => m.id);
     if (got.size !== want.length || !want.every((id) => got.has(id))) {
@@ -178,8 +202,12 @@ export async function createRooms(
   // Every member of every room must have received room_created.
   const complete = () => rooms.every((r) => seen.get(r.id)?.size === r.members.length);
   const deadline = Date.now() + timeoutMs;
-  while (!complete() && Date.now() < deadline) {await new Promise((r) => setTimeout(r, 50));}
-  for (const [u, h] of handlers) {u.socket.off('room_created', h);}
+  while (!complete() && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  for (const [u, h] of handlers) {
+    u.socket.off('room_created', h);
+  }
   const missingRoomCreated = rooms.reduce((n, r) => n + (r.members.length - (seen.get(r.id)?.size ?? 0)), 0);
   return { rooms, missingRoomCreated };
 }

@@ -27,9 +27,13 @@ function procCpuSec(pid: number | string): number | null {
 export function pidsByComm(names: string[]): number[] {
   const out: number[] = [];
   for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) {continue;}
+    if (!/^\d+$/.test(d)) {
+      continue;
+    }
     try {
-      if (names.includes(fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim())) {out.push(Number(d));}
+      if (names.includes(fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim())) {
+        out.push(Number(d));
+      }
     } catch {
       /* exited meanwhile */
     }
@@ -83,13 +87,16 @@ export interface OtherProcess {
 }
 
 /** Percent of one core (100 = one full core) per group and for the rest; see cpuDelta. */
-export type CpuUsage<G extends string> = { seconds: number; cores: number; generator: number } & Record<G, number> & {
-  machine: number | null;
-  other: number | null;
-  kernelIrq: number;
-  otherProcesses: number;
-  topOther: OtherProcess[];
-};
+export type CpuUsage<G extends string> = { seconds: number; cores: number; generator: number } & Record<
+  G,
+  number
+> & {
+    machine: number | null;
+    other: number | null;
+    kernelIrq: number;
+    otherProcesses: number;
+    topOther: OtherProcess[];
+  };
 
 /** Busy and total jiffies over all cores from /proc/stat. */
 function machineJiffies(): MachineJiffies {
@@ -112,15 +119,21 @@ export function cpuSnapshot<G extends string>(groups: Record<G, () => number[]>)
     const used: Record<string, number> = (g[name] = {});
     for (const pid of groups[name]()) {
       const s = procCpuSec(pid);
-      if (s !== null) {used[pid] = s;}
+      if (s !== null) {
+        used[pid] = s;
+      }
     }
   }
   // Every other process too, so "other" CPU can name its biggest users.
   const all: Record<string, number> = {};
   for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) {continue;}
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) {
+      continue;
+    }
     const s = procCpuSec(d);
-    if (s !== null) {all[d] = s;}
+    if (s !== null) {
+      all[d] = s;
+    }
   }
   const u = process.cpuUsage();
   return { at: performance.now(), groups: g, all, gen: (u.user + u.system) / 1e6, machine: machineJiffies() };
@@ -136,7 +149,9 @@ export function cpuDelta<G extends string>(a: CpuSnapshot<G>, b: CpuSnapshot<G>)
   const groups = {} as Record<G, number>;
   for (const name of Object.keys(b.groups) as G[]) {
     let used = 0;
-    for (const [pid, s] of Object.entries(b.groups[name])) {used += s - (a.groups[name]?.[pid] ?? 0);}
+    for (const [pid, s] of Object.entries(b.groups[name])) {
+      used += s - (a.groups[name]?.[pid] ?? 0);
+    }
     groups[name] = pct(used);
     known += groups[name];
   }
@@ -149,14 +164,28 @@ export function cpuDelta<G extends string>(a: CpuSnapshot<G>, b: CpuSnapshot<G>)
   const mine = new Set(Object.values<Record<string, number>>(b.groups).flatMap((x) => Object.keys(x)));
   const others: OtherProcess[] = [];
   for (const [pid, s] of Object.entries(b.all)) {
-    if (mine.has(pid)) {continue;}
+    if (mine.has(pid)) {
+      continue;
+    }
     const used = s - (a.all[pid] ?? 0);
-    if (used > 0) {others.push({ pid: Number(pid), name: comm(pid), pct: pct(used) });}
+    if (used > 0) {
+      others.push({ pid: Number(pid), name: comm(pid), pct: pct(used) });
+    }
   }
   const otherProcesses = Math.round(others.reduce((t, p) => t + p.pct, 0) * 10) / 10;
   const topOther = others.sort((x, y) => y.pct - x.pct).slice(0, 3);
   // Groups in the middle: the key order is the JSON output's.
-  return { seconds: Math.round(secs * 100) / 100, cores, generator, ...groups, machine, other, kernelIrq, otherProcesses, topOther };
+  return {
+    seconds: Math.round(secs * 100) / 100,
+    cores,
+    generator,
+    ...groups,
+    machine,
+    other,
+    kernelIrq,
+    otherProcesses,
+    topOther,
+  };
 }
 
 function comm(pid: string): string {

@@ -45,7 +45,9 @@ export interface Instances {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function tail(file: string | undefined, lines = 30): string {
-  if (file === undefined) {return '';}
+  if (file === undefined) {
+    return '';
+  }
   try {
     return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {
@@ -80,8 +82,11 @@ export async function startInstances({
   readyTimeoutMs?: number;
   log?: (m: string) => void;
 }): Promise<Instances> {
-  if (!fs.existsSync(entry)) {throw new Error(`entry ${entry} not found (run "npm run build" first, or pass --entry)`);}
-  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14) + '_' + crypto.randomBytes(2).toString('hex');
+  if (!fs.existsSync(entry)) {
+    throw new Error(`entry ${entry} not found (run "npm run build" first, or pass --entry)`);
+  }
+  const stamp =
+    new Date().toISOString().replace(/\D/g, '').slice(0, 14) + '_' + crypto.randomBytes(2).toString('hex');
   const db = `chat_bench_${stamp}`;
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), `chat-bench-${stamp}-`));
   execFileSync('createdb', [...PG, db]);
@@ -89,7 +94,15 @@ export async function startInstances({
 
   const secret = crypto.randomBytes(32).toString('hex'); // 64 chars, same for all instances
   const procs: Proc[] = [];
-  const handle: Instances = { db, logDir, urls: [], pids: [], procs, redisPid: null, stop: () => stopAll(procs, db, log) };
+  const handle: Instances = {
+    db,
+    logDir,
+    urls: [],
+    pids: [],
+    procs,
+    redisPid: null,
+    stop: () => stopAll(procs, db, log),
+  };
   try {
     let redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
     if (redis === 'private') {
@@ -142,10 +155,16 @@ async function waitReady(url: string, proc: Proc, timeoutMs: number): Promise<vo
   let exited: ExitStatus | null = null;
   void proc.exited.then((x) => (exited = x));
   while (Date.now() < deadline) {
-    if (exited) {throw new Error(`instance ${url} exited (${JSON.stringify(exited)}) before ready:\n${tail(proc.logFile)}`);}
+    if (exited) {
+      throw new Error(
+        `instance ${url} exited (${JSON.stringify(exited)}) before ready:\n${tail(proc.logFile)}`,
+      );
+    }
     try {
       const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) {return;}
+      if (res.status === 200) {
+        return;
+      }
     } catch {
       /* not listening yet */
     }
@@ -157,7 +176,9 @@ async function waitReady(url: string, proc: Proc, timeoutMs: number): Promise<vo
 /** Instances first (SIGTERM, SIGKILL after 15 s), then a private Redis, then drop the database. */
 async function stopAll(procs: Proc[], db: string, log: (m: string) => void): Promise<void> {
   const stop = async ({ child, exited }: Proc) => {
-    if (child.exitCode !== null || child.signalCode !== null) {return;}
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 15000); // after the server's own SHUTDOWN_TIMEOUT_MS (10 s)
     await exited;
@@ -180,9 +201,13 @@ async function stopAll(procs: Proc[], db: string, log: (m: string) => void): Pro
 async function startRedis(logDir: string): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
   const out = fs.openSync(path.join(logDir, 'redis.log'), 'a');
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', out, out],
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', out, out],
+    },
+  );
   fs.closeSync(out);
   const proc: Proc = {
     child,
@@ -196,8 +221,12 @@ async function startRedis(logDir: string): Promise<{ proc: Proc; url: string }> 
   void proc.exited.then((x) => (exited = x));
   const deadline = Date.now() + 10000;
   while (Date.now() < deadline) {
-    if (exited) {throw new Error(`redis-server exited: ${JSON.stringify(exited)} (use --redis shared to use REDIS_URL)`);}
-    if (await ping(port)) {return { proc, url: `redis://127.0.0.1:${port}` };}
+    if (exited) {
+      throw new Error(`redis-server exited: ${JSON.stringify(exited)} (use --redis shared to use REDIS_URL)`);
+    }
+    if (await ping(port)) {
+      return { proc, url: `redis://127.0.0.1:${port}` };
+    }
     await sleep(100);
   }
   child.kill('SIGKILL');

@@ -48,7 +48,13 @@ export interface LoadResult {
     deliveriesPerSec: number;
     expectedDeliveriesPerSec: number;
   };
-  latencyMs: { ack: Summary; ackFromSend: Summary; delivery: Summary; deliveryFromSend: Summary; sendLag: Summary };
+  latencyMs: {
+    ack: Summary;
+    ackFromSend: Summary;
+    delivery: Summary;
+    deliveryFromSend: Summary;
+    sendLag: Summary;
+  };
   correctness: {
     expectedDeliveries: number;
     delivered: number;
@@ -101,17 +107,34 @@ export async function runLoad(
   const sender = new Array<Member>(total);
 
   const s = {
-    ackFromSched: new Samples(total), ackFromSend: new Samples(total),
-    delFromSched: new Samples(total * 4), delFromSend: new Samples(total * 4), sendLag: new Samples(total),
+    ackFromSched: new Samples(total),
+    ackFromSend: new Samples(total),
+    delFromSched: new Samples(total * 4),
+    delFromSend: new Samples(total * 4),
+    sendLag: new Samples(total),
   };
   const c = {
-    sent: 0, acked: 0, ackOk: 0, ackErr: 0, errors: {} as Record<string, number>, badAck: 0, delivered: 0, duplicates: 0,
-    unknown: 0, misrouted: 0, corrupt: 0, seqInversions: 0, disconnects: 0, sentWhileDisconnected: 0,
-    okInWindow: 0, deliveredInWindow: 0, // counted while the measured window is open
+    sent: 0,
+    acked: 0,
+    ackOk: 0,
+    ackErr: 0,
+    errors: {} as Record<string, number>,
+    badAck: 0,
+    delivered: 0,
+    duplicates: 0,
+    unknown: 0,
+    misrouted: 0,
+    corrupt: 0,
+    seqInversions: 0,
+    disconnects: 0,
+    sentWhileDisconnected: 0,
+    okInWindow: 0,
+    deliveredInWindow: 0, // counted while the measured window is open
   };
   let outstanding = 0; // deliveries still expected for messages not rejected
   const timeline: Second[] = []; // per second since t0
-  const bucket = (t: number) => (timeline[Math.floor((t - t0) / 1000)] ??= { sent: 0, ackOk: 0, delivered: 0 });
+  const bucket = (t: number) =>
+    (timeline[Math.floor((t - t0) / 1000)] ??= { sent: 0, ackOk: 0, delivered: 0 });
 
   // Receiving side. Each user sits in one room, so `pos` is its bit in gotMask.
   const lastSeq = new Map<string, number>();
@@ -121,20 +144,34 @@ export async function runLoad(
       const now = performance.now();
       const m = ev?.message;
       const i = idToIdx.get(m?.messageId);
-      if (i === undefined) {return void c.unknown++;}
-      if (sender[i].room !== u.room) {return void c.misrouted++;}
-      if (m?.roomId !== u.room.id || m.senderId !== sender[i].id) {c.corrupt++;}
+      if (i === undefined) {
+        return void c.unknown++;
+      }
+      if (sender[i].room !== u.room) {
+        return void c.misrouted++;
+      }
+      if (m?.roomId !== u.room.id || m.senderId !== sender[i].id) {
+        c.corrupt++;
+      }
       const bit = 1 << u.pos;
-      if (gotMask[i] & bit) {return void c.duplicates++;}
+      if (gotMask[i] & bit) {
+        return void c.duplicates++;
+      }
       gotMask[i] |= bit;
       c.delivered++;
-      if (ackState[i] !== 2) {outstanding--;}
+      if (ackState[i] !== 2) {
+        outstanding--;
+      }
       bucket(now).delivered++;
-      if (now >= tMeasure && !tEndSend) {c.deliveredInWindow++;}
+      if (now >= tMeasure && !tEndSend) {
+        c.deliveredInWindow++;
+      }
       // Informational: with concurrent senders a room's seq order can legitimately differ
       // from send order, but each receiver should see seq increase.
       if (typeof m?.seq === 'number') {
-        if (m.seq <= (lastSeq.get(u.id) ?? -Infinity)) {c.seqInversions++;}
+        if (m.seq <= (lastSeq.get(u.id) ?? -Infinity)) {
+          c.seqInversions++;
+        }
         lastSeq.set(u.id, m.seq);
       }
       if (i >= warmupN) {
@@ -159,8 +196,12 @@ export async function runLoad(
       ackState[i] = 1;
       c.ackOk++;
       bucket(now).ackOk++;
-      if (now >= tMeasure && !tEndSend) {c.okInWindow++;}
-      if (ack.message?.messageId !== ids[i] || ack.message?.roomId !== sender[i].room.id) {c.badAck++;}
+      if (now >= tMeasure && !tEndSend) {
+        c.okInWindow++;
+      }
+      if (ack.message?.messageId !== ids[i] || ack.message?.roomId !== sender[i].room.id) {
+        c.badAck++;
+      }
     } else {
       ackState[i] = 2;
       c.ackErr++;
@@ -181,7 +222,9 @@ export async function runLoad(
   let perm: Member[] = [];
   const senderFor = (i: number) => {
     const k = i % users.length;
-    if (k === 0) {perm = shuffle(users.slice());}
+    if (k === 0) {
+      perm = shuffle(users.slice());
+    }
     return perm[k];
   };
 
@@ -192,14 +235,20 @@ export async function runLoad(
     idToIdx.set(id, i);
     sender[i] = u;
     sched[i] = t0 + i * periodMs;
-    if (!u.socket.connected) {c.sentWhileDisconnected++;}
+    if (!u.socket.connected) {
+      c.sentWhileDisconnected++;
+    }
     outstanding += u.room.members.length;
-    u.socket.emit('create_message', { roomId: u.room.id, messageId: id, content }, (ack: Ack | undefined) => onAck(i, ack));
+    u.socket.emit('create_message', { roomId: u.room.id, messageId: id, content }, (ack: Ack | undefined) =>
+      onAck(i, ack),
+    );
     const now = performance.now();
     sent[i] = now;
     c.sent++;
     bucket(now).sent++;
-    if (i >= warmupN) {s.sendLag.push(now - sched[i]);}
+    if (i >= warmupN) {
+      s.sendLag.push(now - sched[i]);
+    }
   };
 
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
@@ -222,7 +271,9 @@ export async function runLoad(
           eld.enable();
         }
         send(next++);
-        if ((next & 15) === 0 && performance.now() > batchEnd) {break;}
+        if ((next & 15) === 0 && performance.now() > batchEnd) {
+          break;
+        }
       }
       if (next >= total) {
         tEndSend = performance.now();
@@ -232,8 +283,11 @@ export async function runLoad(
         return resolve(cpuDelta(cpuStart ?? end, end));
       }
       // Behind schedule: yield only to pending I/O, then catch up. Otherwise sleep until due.
-      if (next < due) {setImmediate(tick);}
-      else {setTimeout(tick, Math.max(0, t0 + next * periodMs - performance.now()));}
+      if (next < due) {
+        setImmediate(tick);
+      } else {
+        setTimeout(tick, Math.max(0, t0 + next * periodMs - performance.now()));
+      }
     };
     setTimeout(tick, Math.max(0, t0 - performance.now()));
   });
@@ -244,7 +298,9 @@ export async function runLoad(
     await new Promise((r) => setTimeout(r, 20));
   }
   const drainMs = performance.now() - tEndSend;
-  for (const d of detach) {d();}
+  for (const d of detach) {
+    d();
+  }
 
   // Final accounting over every message (warm-up included: correctness is not sampled).
   let missing = 0;
@@ -254,9 +310,13 @@ export async function runLoad(
   for (let i = 0; i < total; i++) {
     const n = sender[i].room.members.length;
     const got = popcount(gotMask[i]);
-    if (ackState[i] === 0) {noAck++;}
+    if (ackState[i] === 0) {
+      noAck++;
+    }
     if (ackState[i] === 2) {
-      if (got > 0) {rejectedButDelivered++;}
+      if (got > 0) {
+        rejectedButDelivered++;
+      }
       continue;
     }
     if (got < n) {
@@ -273,25 +333,37 @@ export async function runLoad(
   const sendLag = s.sendLag.summary();
   const flags: string[] = [];
   const saturated = cpu.machine !== null && cpu.machine >= cpu.cores * 100 * 0.95;
-  if (cpu.generator >= 90) {flags.push(`generator CPU-bound: ${cpu.generator}% of a core`);}
+  if (cpu.generator >= 90) {
+    flags.push(`generator CPU-bound: ${cpu.generator}% of a core`);
+  }
   if (loopDelay.p99 > 20 || (sendLag.p99 ?? 0) > 20) {
     // A busy machine and a mostly idle generator: the generator waits for a core
     // rather than being busy itself. Either way its timings are late.
     const busy = cpu.machine !== null && cpu.machine >= cpu.cores * 100 * 0.8;
-    const why = cpu.generator < 90 && busy ? `generator starved of CPU (machine ${cpu.machine}% busy)` : 'generator behind';
+    const why =
+      cpu.generator < 90 && busy
+        ? `generator starved of CPU (machine ${cpu.machine}% busy)`
+        : 'generator behind';
     flags.push(`${why}: event-loop delay p99 ${loopDelay.p99} ms, send lag p99 ${sendLag.p99} ms`);
   }
   const generatorLimited = flags.length > 0;
-  if (saturated) {flags.push(`machine CPU saturated (${cpu.machine}% of ${cpu.cores * 100}%)`);}
+  if (saturated) {
+    flags.push(`machine CPU saturated (${cpu.machine}% of ${cpu.cores * 100}%)`);
+  }
   if (cpu.other !== null && cpu.other > 15) {
     const top = cpu.topOther.map((p) => `${p.name}(${p.pid}) ${p.pct}%`).join(', ');
-    flags.push(`noisy machine: ${cpu.other}% of a core used outside generator/instances/postgres/redis ` +
-      `(kernel irq/softirq ${cpu.kernelIrq}%, named processes ${cpu.otherProcesses}%${top ? `; top: ${top}` : ''})`);
+    flags.push(
+      `noisy machine: ${cpu.other}% of a core used outside generator/instances/postgres/redis ` +
+        `(kernel irq/softirq ${cpu.kernelIrq}%, named processes ${cpu.otherProcesses}%${top ? `; top: ${top}` : ''})`,
+    );
   }
 
   const deliveryP99 = s.delFromSched.summary().p99;
   const failReasons: string[] = [
-    missing && 'missing', c.duplicates && 'duplicates', c.ackErr && 'error acks', noAck && 'no ack',
+    missing && 'missing',
+    c.duplicates && 'duplicates',
+    c.ackErr && 'error acks',
+    noAck && 'no ack',
     (c.misrouted || c.unknown || c.corrupt || c.badAck || rejectedButDelivered) && 'wrong deliveries',
     (deliveryP99 === null || deliveryP99 >= 100) && 'delivery p99 >= 100 ms',
   ].filter((reason) => typeof reason === 'string');

@@ -47,7 +47,8 @@ export async function measureMemory(
 ): Promise<MemoryResult> {
   const { urls, pids } = inst;
   const points: MemoryPoint[] = [];
-  const perInstance = (n: number) => urls.map((_, i) => Math.floor(n / urls.length) + (i < n % urls.length ? 1 : 0));
+  const perInstance = (n: number) =>
+    urls.map((_, i) => Math.floor(n / urls.length) + (i < n % urls.length ? 1 : 0));
 
   log(`memory: baseline (0 clients), settling ${settleMs} ms`);
   points.push({ clients: 0, perInstanceClients: perInstance(0), rss: await settledRss(pids, settleMs) });

@@ -44,7 +44,9 @@ if (o.help) {
 
 const num = (v: string, name: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) {throw new Error(`--${name} must be a positive number, got ${v}`);}
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new Error(`--${name} must be a positive number, got ${v}`);
+  }
   return n;
 };
 const list = (v: string, name: string) => v.split(',').map((x) => num(x.trim(), name));
@@ -65,9 +67,15 @@ const cfg = {
   entry: path.resolve(o.entry),
   redis: (['private', 'shared'] as const).find((mode: RedisMode) => mode === o.redis),
 };
-if (!cfg.redis) {throw new Error('--redis must be private or shared');}
-if (cfg.roomSize < 3 || cfg.roomSize > 32) {throw new Error('--room-size must be 3..32');}
-if (cfg.users % cfg.roomSize) {throw new Error('--users must be a multiple of --room-size');}
+if (!cfg.redis) {
+  throw new Error('--redis must be private or shared');
+}
+if (cfg.roomSize < 3 || cfg.roomSize > 32) {
+  throw new Error('--room-size must be 3..32');
+}
+if (cfg.users % cfg.roomSize) {
+  throw new Error('--users must be a multiple of --room-size');
+}
 
 const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,7 +91,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 async function withInstances<T>(fn: (inst: Instances) => Promise<T>): Promise<T> {
   const inst = await startInstances({
-    entry: cfg.entry, count: cfg.instances, cwd: repo, rateLimit: cfg.rateLimit, redis: cfg.redis, log,
+    entry: cfg.entry,
+    count: cfg.instances,
+    cwd: repo,
+    rateLimit: cfg.rateLimit,
+    redis: cfg.redis,
+    log,
   });
   live.add(inst);
   try {
@@ -113,8 +126,10 @@ async function loadStep(rate: number): Promise<LoadResult & { setup?: Setup }> {
       const tConn = performance.now();
       const { rooms, missingRoomCreated } = await createRooms(connected, cfg.roomSize);
       const tRooms = performance.now();
-      log(`setup: ${users.length} users ${ms(tUsers - t)}, connected ${ms(tConn - tUsers)}, ` +
-        `${users.length / cfg.roomSize} rooms ${ms(tRooms - tConn)}, missing room_created: ${missingRoomCreated}`);
+      log(
+        `setup: ${users.length} users ${ms(tUsers - t)}, connected ${ms(tConn - tUsers)}, ` +
+          `${users.length / cfg.roomSize} rooms ${ms(tRooms - tConn)}, missing room_created: ${missingRoomCreated}`,
+      );
       const cpuGroups = {
         instances: () => inst.pids,
         postgres: () => postgresPids(inst.db),
@@ -123,14 +138,21 @@ async function loadStep(rate: number): Promise<LoadResult & { setup?: Setup }> {
       // Every user is in a room: --users is a multiple of --room-size.
       const members = rooms.flatMap((room) => room.members);
       const r: LoadResult & { setup?: Setup } = await runLoad(members, { ...cfg, rate, cpuGroups, log });
-      r.setup = { missingRoomCreated, usersMs: Math.round(tUsers - t), connectMs: Math.round(tConn - tUsers), roomsMs: Math.round(tRooms - tConn) };
+      r.setup = {
+        missingRoomCreated,
+        usersMs: Math.round(tUsers - t),
+        connectMs: Math.round(tConn - tUsers),
+        roomsMs: Math.round(tRooms - tConn),
+      };
       if (missingRoomCreated) {
         r.pass = false;
         r.failReasons.push('room_created missing');
         r.flags.push(`${missingRoomCreated} room_created events missing during setup`);
       }
-      log(`${rate}/s: ${r.pass ? 'ok' : `FAIL (${r.failReasons.join(', ')})`}; delivery p99 ${r.latencyMs.delivery.p99} ms, missing ${r.correctness.missing}, ` +
-        `dup ${r.correctness.duplicates}, error acks ${r.correctness.errorAcks}, drain ${r.drainMs} ms`);
+      log(
+        `${rate}/s: ${r.pass ? 'ok' : `FAIL (${r.failReasons.join(', ')})`}; delivery p99 ${r.latencyMs.delivery.p99} ms, missing ${r.correctness.missing}, ` +
+          `dup ${r.correctness.duplicates}, error acks ${r.correctness.errorAcks}, drain ${r.drainMs} ms`,
+      );
       return r;
     } finally {
       disconnectUsers(users);
@@ -153,8 +175,16 @@ const meta = {
   drainS: cfg.drainS,
   messageBytes: cfg.messageBytes,
   rateLimitOnInstances: cfg.rateLimit,
-  redis: cfg.redis === 'private' ? 'private redis-server per run (isolated pub/sub)' : `shared ${process.env.REDIS_URL || 'redis://127.0.0.1:6379'}`,
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavgAtStart: os.loadavg().map((x) => +x.toFixed(2)), node: process.version },
+  redis:
+    cfg.redis === 'private'
+      ? 'private redis-server per run (isolated pub/sub)'
+      : `shared ${process.env.REDIS_URL || 'redis://127.0.0.1:6379'}`,
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    loadavgAtStart: os.loadavg().map((x) => +x.toFixed(2)),
+    node: process.version,
+  },
   senderSelection: 'random permutation of all users per cycle (random order, every user sends equally often)',
 };
 
@@ -167,14 +197,18 @@ const out: {
 } = { meta, runs: [], knee: null, memory: null };
 let failed = false;
 try {
-  log(`instances get RATE_LIMIT_PER_SECOND=RATE_LIMIT_BURST=${cfg.rateLimit} (throughput run, not the production limit)`);
+  log(
+    `instances get RATE_LIMIT_PER_SECOND=RATE_LIMIT_BURST=${cfg.rateLimit} (throughput run, not the production limit)`,
+  );
   for (const rate of cfg.rates) {
     for (let run = 1; run <= cfg.repeat; run++) {
       out.runs.push({ ...(await loadStep(rate)), run, of: cfg.repeat });
       await sleep(1000); // let Postgres finish background work before the next step
     }
   }
-  if (out.runs.length) {out.knee = knee(out.runs);}
+  if (out.runs.length) {
+    out.knee = knee(out.runs);
+  }
   if (cfg.memory) {
     out.memory = await withInstances((inst) => measureMemory(inst, { steps: cfg.memoryClients, log }));
   }
@@ -186,26 +220,39 @@ try {
 }
 
 // Human-readable part.
-const lines = ['', `Chat benchmark: ${meta.instances} instances of ${meta.entry}, ${meta.machine.cpus} CPUs (${meta.machine.model}), Redis: ${meta.redis}`];
+const lines = [
+  '',
+  `Chat benchmark: ${meta.instances} instances of ${meta.entry}, ${meta.machine.cpus} CPUs (${meta.machine.model}), Redis: ${meta.redis}`,
+];
 if (cfg.rates.length) {
   lines.push(
     `Load: ${meta.users} users in ${meta.rooms} rooms of ${meta.roomSize} (members alternate between instances), ` +
       `${meta.messageBytes}-byte messages, ${meta.durationS}s measured after ${meta.warmupS}s warm-up, drain <= ${meta.drainS}s, fresh database per run` +
-        (meta.repeat > 1 ? `, ${meta.repeat} runs per rate.` : '.'),
+      (meta.repeat > 1 ? `, ${meta.repeat} runs per rate.` : '.'),
     `Instances ran with RATE_LIMIT_PER_SECOND=RATE_LIMIT_BURST=${meta.rateLimitOnInstances}: per-user rate limiting is lifted to measure throughput.`,
     `Senders: ${meta.senderSelection}.`,
   );
 }
 lines.push('');
-if (out.runs.length) {lines.push(loadTables(out.runs), '');}
-if (out.knee) {
-  const rule = cfg.repeat > 1
-    ? 'highest rate where every run delivered everything exactly once with no error acks, and most runs had delivery p99 < 100 ms'
-    : 'highest rate with every delivery exactly once, no error acks, delivery p99 < 100 ms';
-  lines.push(`Knee (${rule}): ${out.knee.rate ?? 'none'}${out.knee.rate ? ' msg/s' : ''}${out.knee.note ? ` (${out.knee.note})` : ''}`, '');
+if (out.runs.length) {
+  lines.push(loadTables(out.runs), '');
 }
-if (out.memory) {lines.push(memoryTable(out.memory), '');}
-if (out.error) {lines.push(`ERROR: ${out.error}`, '');}
+if (out.knee) {
+  const rule =
+    cfg.repeat > 1
+      ? 'highest rate where every run delivered everything exactly once with no error acks, and most runs had delivery p99 < 100 ms'
+      : 'highest rate with every delivery exactly once, no error acks, delivery p99 < 100 ms';
+  lines.push(
+    `Knee (${rule}): ${out.knee.rate ?? 'none'}${out.knee.rate ? ' msg/s' : ''}${out.knee.note ? ` (${out.knee.note})` : ''}`,
+    '',
+  );
+}
+if (out.memory) {
+  lines.push(memoryTable(out.memory), '');
+}
+if (out.error) {
+  lines.push(`ERROR: ${out.error}`, '');
+}
 console.log(lines.join('\n'));
 
 const json = JSON.stringify(out, null, 2);

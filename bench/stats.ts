@@ -28,11 +28,15 @@ export class Samples {
   }
   /** { n, p50, p95, p99, max, mean } using nearest-rank; nulls when empty. */
   summary(): Summary {
-    if (this.n === 0) {return { n: 0, p50: null, p95: null, p99: null, max: null, mean: null };}
+    if (this.n === 0) {
+      return { n: 0, p50: null, p95: null, p99: null, max: null, mean: null };
+    }
     const s = this.buf.slice(0, this.n).sort();
     const rank = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
     let sum = 0;
-    for (let i = 0; i < s.length; i++) {sum += s[i];}
+    for (let i = 0; i < s.length; i++) {
+      sum += s[i];
+    }
     return {
       n: s.length,
       p50: round(rank(50)),

@@ -168,7 +168,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   const entry = resolveEntry(opts.entry ?? process.env.CLUSTER_ENTRY);
   const nginxBin = findExecutable(opts.nginx ?? process.env.NGINX_BIN ?? 'nginx');
-  if (!nginxBin) {throw new Error('nginx not found on PATH (apt-get install -y nginx, or set NGINX_BIN)');}
+  if (!nginxBin) {
+    throw new Error('nginx not found on PATH (apt-get install -y nginx, or set NGINX_BIN)');
+  }
   const env = buildEnv(opts.env, say);
 
   const ports = await pickInstancePorts(opts.basePort, opts.instances);
@@ -178,7 +180,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   const lbUrl = `http://127.0.0.1:${lbPort}`;
   const stopTimeoutMs = opts.stopTimeoutMs ?? defaultStopTimeout(env);
-  const procOpts: ProcessOptions = { log, stopTimeoutMs, readyTimeoutMs: opts.readyTimeoutMs, onExit: opts.onExit };
+  const procOpts: ProcessOptions = {
+    log,
+    stopTimeoutMs,
+    readyTimeoutMs: opts.readyTimeoutMs,
+    onExit: opts.onExit,
+  };
   const instances = ports.map((port, i) =>
     createInstance({ ...procOpts, name: `app${i + 1}`, port, entry, env, nodeArgs: opts.nodeArgs }),
   );
@@ -198,7 +205,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     stop() {
       stopping ??= (async () => {
         liveClusters.delete(cluster);
-        if (nginx) {await nginx.stop();}
+        if (nginx) {
+          await nginx.stop();
+        }
         await Promise.all(instances.map((i) => i.stop('SIGTERM')));
         await rm(prefix, { recursive: true, force: true });
         livePrefixes.delete(prefix);
@@ -213,8 +222,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // Instances start together; migrations are serialized by the app's advisory lock.
     const results = await Promise.allSettled(instances.map((i) => i.start()));
     const failures = results.filter((r) => r.status === 'rejected').map((r) => toError(r.reason));
-    if (stopping) {throw new Error('cluster was stopped while starting');}
-    if (failures.length) {throw combineErrors(failures);}
+    if (stopping) {
+      throw new Error('cluster was stopped while starting');
+    }
+    if (failures.length) {
+      throw combineErrors(failures);
+    }
 
     nginx = startNginx({ ...procOpts, nginxBin, prefix }); // synchronous spawn: stop() sees it from here on
     await nginx.ready(`${lbUrl}/health/ready`);
@@ -243,7 +256,17 @@ interface InstanceOptions extends ProcessOptions {
   nodeArgs?: string[];
 }
 
-function createInstance({ name, port, entry, env, nodeArgs, log, stopTimeoutMs, readyTimeoutMs, onExit }: InstanceOptions): ClusterInstance {
+function createInstance({
+  name,
+  port,
+  entry,
+  env,
+  nodeArgs,
+  log,
+  stopTimeoutMs,
+  readyTimeoutMs,
+  onExit,
+}: InstanceOptions): ClusterInstance {
   const url = `http://127.0.0.1:${port}`;
   let current: ManagedProcess | null = null;
 
@@ -264,7 +287,9 @@ function createInstance({ name, port, entry, env, nodeArgs, log, stopTimeoutMs, 
     },
     /** (Re)start on the same port; resolves when /health/ready answers 200. */
     async start() {
-      if (current && !current.exitInfo) {throw new Error(`${name} is already running (pid ${current.child.pid})`);}
+      if (current && !current.exitInfo) {
+        throw new Error(`${name} is already running (pid ${current.child.pid})`);
+      }
       // A stale process on the port would answer the readiness probe for us.
       await assertPortsFree([[port, name]]);
       current = spawnManaged({
@@ -287,13 +312,29 @@ function createInstance({ name, port, entry, env, nodeArgs, log, stopTimeoutMs, 
      * SIGKILL after stopTimeoutMs; SIGKILL simulates a crash.
      */
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (!current || current.exitInfo) {return current?.exitInfo ?? null;}
-      return terminate(current, signal === 'SIGKILL' ? [['SIGKILL', 5_000]] : [[signal, stopTimeoutMs], ['SIGKILL', 5_000]]);
+      if (!current || current.exitInfo) {
+        return current?.exitInfo ?? null;
+      }
+      return terminate(
+        current,
+        signal === 'SIGKILL'
+          ? [['SIGKILL', 5_000]]
+          : [
+              [signal, stopTimeoutMs],
+              ['SIGKILL', 5_000],
+            ],
+      );
     },
   };
 }
 
-function startNginx({ nginxBin, prefix, log, readyTimeoutMs, onExit }: ProcessOptions & { nginxBin: string; prefix: string }): NginxProcess {
+function startNginx({
+  nginxBin,
+  prefix,
+  log,
+  readyTimeoutMs,
+  onExit,
+}: ProcessOptions & { nginxBin: string; prefix: string }): NginxProcess {
   const proc = spawnManaged({
     name: 'nginx',
     command: nginxBin,
@@ -312,7 +353,11 @@ function startNginx({ nginxBin, prefix, log, readyTimeoutMs, onExit }: ProcessOp
     // worker_shutdown_timeout) for in-flight long-polls and WebSockets, which
     // only slows tests down: the instances drain their own clients anyway.
     // SIGKILL only as a last resort and to the whole group: a killed master leaves its workers behind.
-    stop: () => terminate(proc, [['SIGTERM', 5_000], ['SIGKILL', 3_000]]),
+    stop: () =>
+      terminate(proc, [
+        ['SIGTERM', 5_000],
+        ['SIGKILL', 3_000],
+      ]),
   };
 }
 
@@ -370,7 +415,12 @@ function spawnManaged({
   log: Log;
   onExit?: ClusterOptions['onExit'];
 }): ManagedProcess {
-  const child = spawn(command, args, { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let closedNow: () => void = () => {};
   const closed = new Promise<void>((resolve) => (closedNow = resolve));
   const proc: ManagedProcess = { name, child, tail: [], exitInfo: null, expectedExit: false, closed };
@@ -378,14 +428,18 @@ function spawnManaged({
 
   const onLine = (line: string) => {
     proc.tail.push(line);
-    if (proc.tail.length > LOG_TAIL_LINES) {proc.tail.shift();}
+    if (proc.tail.length > LOG_TAIL_LINES) {
+      proc.tail.shift();
+    }
     log(`${pad(name)} | ${line}`);
   };
   readline.createInterface({ input: child.stdout }).on('line', onLine);
   readline.createInterface({ input: child.stderr }).on('line', onLine);
 
   const finish = (info: ExitInfo) => {
-    if (proc.exitInfo) {return;}
+    if (proc.exitInfo) {
+      return;
+    }
     proc.exitInfo = info;
     liveProcs.delete(proc);
     if (proc.expectedExit) {
@@ -410,9 +464,13 @@ function spawnManaged({
 async function terminate(proc: ManagedProcess, steps: StopSteps): Promise<ExitInfo | null> {
   proc.expectedExit = true;
   for (const [signal, ms] of steps) {
-    if (proc.exitInfo) {break;}
+    if (proc.exitInfo) {
+      break;
+    }
     sendSignal(proc, signal);
-    if (await within(proc.closed, ms)) {break;}
+    if (await within(proc.closed, ms)) {
+      break;
+    }
   }
   await within(proc.closed, 1_000);
   return proc.exitInfo;
@@ -420,16 +478,23 @@ async function terminate(proc: ManagedProcess, steps: StopSteps): Promise<ExitIn
 
 function sendSignal(proc: ManagedProcess, signal: NodeJS.Signals): void {
   try {
-    if (signal === 'SIGKILL') {killGroup(proc.child);}
-    else {proc.child.kill(signal);}
+    if (signal === 'SIGKILL') {
+      killGroup(proc.child);
+    } else {
+      proc.child.kill(signal);
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') {throw err;}
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') {
+      throw err;
+    }
   }
 }
 
 /** SIGKILL to the child's whole process group (a child that never spawned has none). */
 function killGroup(child: ChildProcess): void {
-  if (child.pid !== undefined) {process.kill(-child.pid, 'SIGKILL');}
+  if (child.pid !== undefined) {
+    process.kill(-child.pid, 'SIGKILL');
+  }
 }
 
 /** Last-resort cleanup on process exit (synchronous: nothing async runs in 'exit'). */
@@ -441,7 +506,9 @@ function killEverythingNow() {
       // already gone
     }
   }
-  for (const dir of livePrefixes) {rmSync(dir, { recursive: true, force: true });}
+  for (const dir of livePrefixes) {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -458,7 +525,9 @@ async function waitForHttpOk(url: string, proc: ManagedProcess, timeoutMs: numbe
     }
     try {
       const status = await httpStatus(url, 2_000);
-      if (status === 200) {return;}
+      if (status === 200) {
+        return;
+      }
       last = `HTTP ${status}`;
     } catch (err) {
       const { code, message } = err as NodeJS.ErrnoException;
@@ -466,7 +535,10 @@ async function waitForHttpOk(url: string, proc: ManagedProcess, timeoutMs: numbe
     }
     await sleep(POLL_INTERVAL_MS);
   }
-  throw startError(`${proc.name} not ready: ${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`, proc);
+  throw startError(
+    `${proc.name} not ready: ${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`,
+    proc,
+  );
 }
 
 /** One GET without keep-alive (a pooled socket to a killed instance would only confuse the probe). */
@@ -482,11 +554,15 @@ function httpStatus(url: string, timeoutMs: number): Promise<number | undefined>
 }
 
 async function pickInstancePorts(basePort: number, count: number): Promise<number[]> {
-  if (basePort !== 0) {return Array.from({ length: count }, (_, i) => basePort + i);}
+  if (basePort !== 0) {
+    return Array.from({ length: count }, (_, i) => basePort + i);
+  }
   const ports: number[] = [];
   while (ports.length < count) {
     const p = await findFreePort();
-    if (!ports.includes(p)) {ports.push(p);}
+    if (!ports.includes(p)) {
+      ports.push(p);
+    }
   }
   return ports;
 }
@@ -507,9 +583,13 @@ export function findFreePort(): Promise<number> {
 async function assertPortsFree(entries: [port: number, who: string][]): Promise<void> {
   const busy: string[] = [];
   for (const [port, who] of entries) {
-    if (await isListening(port)) {busy.push(`${port} (${who})`);}
+    if (await isListening(port)) {
+      busy.push(`${port} (${who})`);
+    }
   }
-  if (busy.length) {throw new Error(`port(s) already in use: ${busy.join(', ')} — is another cluster running?`);}
+  if (busy.length) {
+    throw new Error(`port(s) already in use: ${busy.join(', ')} — is another cluster running?`);
+  }
 }
 
 function isListening(port: number): Promise<boolean> {
@@ -533,9 +613,14 @@ function isListening(port: number): Promise<boolean> {
 // ---------------------------------------------------------------------------
 
 /** process.env, then `extra`; DATABASE_URL, REDIS_URL and AUTH_SECRET always end up set. */
-function buildEnv(extra: Env | undefined, say: Log): Env & Record<keyof typeof DEV_ENV | 'AUTH_SECRET', string> {
+function buildEnv(
+  extra: Env | undefined,
+  say: Log,
+): Env & Record<keyof typeof DEV_ENV | 'AUTH_SECRET', string> {
   const env: Env = { ...process.env, ...withoutUndefined(extra ?? {}) };
-  for (const [key, value] of Object.entries(DEV_ENV)) {env[key] ??= value;}
+  for (const [key, value] of Object.entries(DEV_ENV)) {
+    env[key] ??= value;
+  }
   if (!env.AUTH_SECRET) {
     say('WARNING: AUTH_SECRET not set; using a fixed development secret (never use this in production)');
     env.AUTH_SECRET = DEV_AUTH_SECRET;
@@ -556,9 +641,13 @@ function defaultStopTimeout(env: Env): number {
 async function ensureDatabase(databaseUrl: string, env: Env, say: Log): Promise<void> {
   const url = new URL(databaseUrl);
   const dbName = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!dbName) {return;}
+  if (!dbName) {
+    return;
+  }
   if (!findExecutable('psql')) {
-    say(`WARNING: psql not on PATH; assuming database "${dbName}" exists (apt-get install -y postgresql-client)`);
+    say(
+      `WARNING: psql not on PATH; assuming database "${dbName}" exists (apt-get install -y postgresql-client)`,
+    );
     return;
   }
   // Connect to the maintenance DB with the same host/user/password/params.
@@ -566,17 +655,25 @@ async function ensureDatabase(databaseUrl: string, env: Env, say: Log): Promise<
   admin.pathname = '/postgres';
   // psql variables (:'db' / :"db") do the quoting; they only work on stdin, not with -c.
   const psql = (sql: string) =>
-    runCommand('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-v', `db=${dbName}`, '-d', admin.href], {
-      env,
-      input: sql,
-    });
+    runCommand(
+      'psql',
+      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-v', `db=${dbName}`, '-d', admin.href],
+      {
+        env,
+        input: sql,
+      },
+    );
   const exists = async () => {
     const r = await psql(`SELECT 1 FROM pg_database WHERE datname = :'db';\n`);
-    if (r.code !== 0) {throw new Error(`cannot reach Postgres at ${redact(admin)}: ${r.stderr.trim()}`);}
+    if (r.code !== 0) {
+      throw new Error(`cannot reach Postgres at ${redact(admin)}: ${r.stderr.trim()}`);
+    }
     return r.stdout.trim() === '1';
   };
 
-  if (await exists()) {return;}
+  if (await exists()) {
+    return;
+  }
   const created = await psql(`CREATE DATABASE :"db";\n`);
   // Another cluster (parallel test suite) may have created it in between.
   if (created.code !== 0 && !(await exists())) {
@@ -609,18 +706,24 @@ function resolveEntry(entry: string | undefined): string {
   const candidates = entry ? [entry] : ENTRY_CANDIDATES;
   const found = candidates.map((c) => path.resolve(REPO_ROOT, c)).find((p) => existsSync(p));
   if (!found) {
-    throw new Error(`app entry not found (looked for ${candidates.join(', ')} under ${REPO_ROOT}); run \`npm run build\` first`);
+    throw new Error(
+      `app entry not found (looked for ${candidates.join(', ')} under ${REPO_ROOT}); run \`npm run build\` first`,
+    );
   }
   return found;
 }
 
 /** PATH lookup, plus the sbin dirs that a non-root PATH often lacks (Debian puts nginx there). */
 function findExecutable(name: string): string | null {
-  if (name.includes('/')) {return existsSync(name) ? name : null;}
+  if (name.includes('/')) {
+    return existsSync(name) ? name : null;
+  }
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
   for (const dir of dirs) {
     const candidate = path.join(dir, name);
-    if (dir && existsSync(candidate)) {return candidate;}
+    if (dir && existsSync(candidate)) {
+      return candidate;
+    }
   }
   return null;
 }
@@ -651,11 +754,15 @@ function withoutUndefined<T extends object>(obj: T): { [K in keyof T]?: Exclude<
 }
 
 function assertCount(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {throw new Error(`${name} must be an integer >= ${min}, got ${value}`);}
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer >= ${min}, got ${value}`);
+  }
 }
 
 function describeExit({ code, signal, error }: ExitInfo): string {
-  if (error) {return `failed to spawn: ${error.message}`;}
+  if (error) {
+    return `failed to spawn: ${error.message}`;
+  }
   return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
@@ -675,7 +782,9 @@ function toError(reason: unknown): Error {
 
 function redact(url: URL): string {
   const copy = new URL(url);
-  if (copy.password) {copy.password = '***';}
+  if (copy.password) {
+    copy.password = '***';
+  }
   return copy.href;
 }
 
@@ -743,11 +852,15 @@ async function main(): Promise<void> {
       entry: args.entry,
       // A dead instance is only reported (nginx routes around it); a dead LB makes the cluster useless.
       onExit: (name) => {
-        if (name === 'nginx' && cluster && !shuttingDown) {shutdown('nginx exited', 1);}
+        if (name === 'nginx' && cluster && !shuttingDown) {
+          shutdown('nginx exited', 1);
+        }
       },
     });
   } catch (err) {
-    if (shuttingDown) {return;} // interrupted during startup; shutdown() exits
+    if (shuttingDown) {
+      return;
+    } // interrupted during startup; shutdown() exits
     console.error(`\n${pad('cluster')} | failed to start: ${(err as Error).message}`);
     process.exit(1);
   }
@@ -767,7 +880,9 @@ function printSummary(cluster: Cluster): void {
 }
 
 function isMainModule(): boolean {
-  if (!process.argv[1]) {return false;}
+  if (!process.argv[1]) {
+    return false;
+  }
   try {
     return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
   } catch {
@@ -775,4 +890,6 @@ function isMainModule(): boolean {
   }
 }
 
-if (isMainModule()) {await main();}
+if (isMainModule()) {
+  await main();
+}
