@@ -1,15 +1,17 @@
 // Starts N server instances on a fresh Postgres database and stops them again.
 // Each run gets its own database so results do not depend on earlier data, and
 // the instances start together on the empty database (migrations are advisory-locked).
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { findFreePort as freePort } from '../scripts/cluster.js';
+import { dropDatabase, recreateDatabase } from '../scripts/database.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-const PG = ['-h', '127.0.0.1', '-U', 'postgres'];
+/** The Postgres server the bench's databases are made on (user postgres, trust auth). */
+const POSTGRES = 'postgres://postgres@127.0.0.1:5432';
 
 /** How a child ended, as reported in errors. */
 interface ExitStatus {
@@ -89,7 +91,8 @@ export async function startInstances({
     new Date().toISOString().replace(/\D/g, '').slice(0, 14) + '_' + crypto.randomBytes(2).toString('hex');
   const db = `chat_bench_${stamp}`;
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), `chat-bench-${stamp}-`));
-  execFileSync('createdb', [...PG, db]);
+  const databaseUrl = `${POSTGRES}/${db}`;
+  await recreateDatabase(databaseUrl); // the name is new: this creates it
   log(`created database ${db}; instance logs in ${logDir}`);
 
   const secret = crypto.randomBytes(32).toString('hex'); // 64 chars, same for all instances
@@ -101,7 +104,7 @@ export async function startInstances({
     pids: [],
     procs,
     redisPid: null,
-    stop: () => stopAll(procs, db, log),
+    stop: () => stopAll(procs, databaseUrl, log),
   };
   try {
     let redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -124,7 +127,7 @@ export async function startInstances({
           ...process.env,
           NODE_ENV: process.env.NODE_ENV || 'production',
           PORT: String(port),
-          DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}`,
+          DATABASE_URL: databaseUrl,
           REDIS_URL: redisUrl,
           AUTH_SECRET: secret,
           CORS_ORIGINS: '*',
@@ -174,7 +177,7 @@ async function waitReady(url: string, proc: Proc, timeoutMs: number): Promise<vo
 }
 
 /** Instances first (SIGTERM, SIGKILL after 15 s), then a private Redis, then drop the database. */
-async function stopAll(procs: Proc[], db: string, log: (m: string) => void): Promise<void> {
+async function stopAll(procs: Proc[], databaseUrl: string, log: (m: string) => void): Promise<void> {
   const stop = async ({ child, exited }: Proc) => {
     if (child.exitCode !== null || child.signalCode !== null) {
       return;
@@ -187,13 +190,12 @@ async function stopAll(procs: Proc[], db: string, log: (m: string) => void): Pro
   await Promise.all(procs.filter((p) => !p.isRedis).map(stop));
   await Promise.all(procs.filter((p) => p.isRedis).map(stop));
   procs.length = 0;
+  const db = new URL(databaseUrl).pathname.slice(1);
   try {
-    // --force ends lingering connections (PG >= 13).
-    execFileSync('dropdb', [...PG, '--if-exists', '--force', db], { stdio: 'pipe' });
+    await dropDatabase(databaseUrl);
     log(`dropped database ${db}`);
   } catch (e) {
-    const { stderr, message } = e as Error & { stderr?: Buffer };
-    log(`could not drop database ${db}: ${String(stderr || message)}`);
+    log(`could not drop database ${db}: ${(e as Error).message}`);
   }
 }
 

@@ -10,7 +10,7 @@
  *   await cluster.instances[1].stop('SIGKILL'); await cluster.instances[1].start();
  *   await cluster.stop();
  *
- * Only Node built-ins; needs `nginx` and (to create the database) `psql` on PATH.
+ * Needs `nginx` on PATH; creates the database if it is missing (with `pg`).
  */
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, realpathSync, rmSync } from 'node:fs';
@@ -20,9 +20,10 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureDatabase } from './database.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -176,7 +177,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const ports = await pickInstancePorts(opts.basePort, opts.instances);
   const lbPort = opts.port === 0 ? await findFreePort() : opts.port;
   await assertPortsFree([...ports.map((p, i): [number, string] => [p, `app${i + 1}`]), [lbPort, 'nginx']]);
-  await ensureDatabase(env.DATABASE_URL, env, say);
+  await prepareDatabase(env.DATABASE_URL, say);
 
   const lbUrl = `http://127.0.0.1:${lbPort}`;
   const stopTimeoutMs = opts.stopTimeoutMs ?? defaultStopTimeout(env);
@@ -638,68 +639,15 @@ function defaultStopTimeout(env: Env): number {
 }
 
 /** Create the database named in DATABASE_URL if it is missing (the app only migrates). */
-async function ensureDatabase(databaseUrl: string, env: Env, say: Log): Promise<void> {
-  const url = new URL(databaseUrl);
-  const dbName = decodeURIComponent(url.pathname.replace(/^\//, ''));
+async function prepareDatabase(databaseUrl: string, say: Log): Promise<void> {
+  const dbName = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
   if (!dbName) {
-    return;
+    return; // no name: the server's default database for the user
   }
-  if (!findExecutable('psql')) {
-    say(
-      `WARNING: psql not on PATH; assuming database "${dbName}" exists (apt-get install -y postgresql-client)`,
-    );
-    return;
+  // Another cluster (parallel test suite) may create it at the same time; that is fine.
+  if (await ensureDatabase(databaseUrl)) {
+    say(`created database "${dbName}"`);
   }
-  // Connect to the maintenance DB with the same host/user/password/params.
-  const admin = new URL(databaseUrl);
-  admin.pathname = '/postgres';
-  // psql variables (:'db' / :"db") do the quoting; they only work on stdin, not with -c.
-  const psql = (sql: string) =>
-    runCommand(
-      'psql',
-      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-v', `db=${dbName}`, '-d', admin.href],
-      {
-        env,
-        input: sql,
-      },
-    );
-  const exists = async () => {
-    const r = await psql(`SELECT 1 FROM pg_database WHERE datname = :'db';\n`);
-    if (r.code !== 0) {
-      throw new Error(`cannot reach Postgres at ${redact(admin)}: ${r.stderr.trim()}`);
-    }
-    return r.stdout.trim() === '1';
-  };
-
-  if (await exists()) {
-    return;
-  }
-  const created = await psql(`CREATE DATABASE :"db";\n`);
-  // Another cluster (parallel test suite) may have created it in between.
-  if (created.code !== 0 && !(await exists())) {
-    throw new Error(`could not create database "${dbName}": ${created.stderr.trim()}`);
-  }
-  say(`created database "${dbName}"`);
-}
-
-function runCommand(
-  command: string,
-  args: string[],
-  { env, input }: { env: Env; input?: string },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(command, args, {
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', (err) => resolve({ code: -1, stdout, stderr: err.message }));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
 }
 
 function resolveEntry(entry: string | undefined): string {
@@ -778,14 +726,6 @@ function combineErrors(errors: Error[]): Error {
 /** A rejection reason as an Error (ours are always Errors already). */
 function toError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
-}
-
-function redact(url: URL): string {
-  const copy = new URL(url);
-  if (copy.password) {
-    copy.password = '***';
-  }
-  return copy.href;
 }
 
 // ---------------------------------------------------------------------------

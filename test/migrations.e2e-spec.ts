@@ -3,7 +3,7 @@ import request from 'supertest';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { createApp } from '../src/app.js';
 import { migrateDatabase } from '../src/database/data-source.js';
-import { recreateDatabase } from './setup/global-setup.js';
+import { recreateDatabase } from '../scripts/database.js';
 
 /**
  * A database of its own, empty, so the instances below find no schema at all.
