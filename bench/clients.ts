@@ -180,8 +180,8 @@ export async function createRooms(
     return [u, h] as const;
   });
 
-  const rooms = await pool(groups, concurrency, async (users, k) => {
-    const [creator, ...others] = users;
+  const rooms = await pool(groups, concurrency, async (group, k) => {
+    const [creator, ...others] = group;
     const ack = (await creator.socket
       .timeout(timeoutMs)
       .emitWithAck('create_room', { participants: others.map((m) => m.id) })) as Ack | undefined;
@@ -189,13 +189,13 @@ export async function createRooms(
       throw new Error(`create_room -> ${JSON.stringify(ack)}`);
     }
     const got = new Set((ack.room.participants || []).map((p) => p.id));
-    const want = users.map((m) => m.id);
+    const want = group.map((m) => m.id);
     if (got.size !== want.length || !want.every((id) => got.has(id))) {
       throw new Error(`create_room participants ${[...got].join(',')} != ${want.join(',')}`);
     }
     const room: Room = { index: k, id: ack.room.id, members: [] };
     // pos: position inside the room, used as a bit index by the tracker
-    room.members = users.map((m, pos) => Object.assign(m, { room, pos }));
+    room.members = group.map((m, pos) => Object.assign(m, { room, pos }));
     return room;
   });
 
