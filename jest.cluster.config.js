@@ -1,5 +1,5 @@
 // Suites against real processes: `node dist/main.js` instances behind nginx
-// (scripts/cluster.mjs). Kept out of `npm test` (their files end in
+// (scripts/cluster.ts). Kept out of `npm test` (their files end in
 // .cluster-spec.ts, which neither project of jest.config.js matches); run
 // them with `npm run test:cluster`, which builds first.
 import base from './jest.config.js';

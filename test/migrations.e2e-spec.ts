@@ -3,15 +3,18 @@ import request from 'supertest';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { createApp } from '../src/app.js';
 import { MIGRATIONS, migrateDatabase } from '../src/database/data-source.js';
-
-import { recreateDatabase } from './setup/global-setup.js';
+import { recreateDatabase } from '../scripts/database.js';
 
 const everyMigrationOnce = MIGRATIONS.map((migration) => ({ name: migration.name }));
 
-/** A database of its own, empty, so the instances below find no schema at all. */
-async function freshDatabase(name: string): Promise<string> {
+/**
+ * A database of its own, empty, so the instances below find no schema at all.
+ * Named after the test database (chat_test_<suffix> by default), so that runs
+ * against different test databases on one server do not share it.
+ */
+async function freshDatabase(suffix: string): Promise<string> {
   const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `/${name}`;
+  url.pathname = `${url.pathname}_${suffix}`;
   await recreateDatabase(url.toString());
   return url.toString();
 }
@@ -32,7 +35,7 @@ describe('migrations at start', () => {
   afterAll(() => stopInstances(instances));
 
   it('bring up three instances started together on an empty database, migrating it once', async () => {
-    const databaseUrl = await freshDatabase('chat_test_migrations');
+    const databaseUrl = await freshDatabase('migrations');
     const apps = await Promise.all(
       [1, 2, 3].map(async () => {
         const app = await createApp({ env: { DATABASE_URL: databaseUrl }, logger: false });
@@ -56,7 +59,7 @@ describe('migrations at start', () => {
 
 describe('npm run migration:run', () => {
   it('migrates an empty database once, and finds nothing to do the second time', async () => {
-    const databaseUrl = await freshDatabase('chat_test_migration_cli');
+    const databaseUrl = await freshDatabase('migration_cli');
     await migrateDatabase({ url: databaseUrl, dataDir: './data' });
     await migrateDatabase({ url: databaseUrl, dataDir: './data' });
     expect(await appliedMigrations(databaseUrl)).toEqual(everyMigrationOnce);

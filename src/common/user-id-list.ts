@@ -13,7 +13,7 @@ export const UserIdList = ({ min, max }: { min: number; max: number }) =>
     name: 'userIdList',
     validator: {
       validate: (value: unknown) => problemWith(value, min, max) === null,
-      defaultMessage: ({ property, value }) => `${property} ${problemWith(value, min, max)}`,
+      defaultMessage: (args) => `${args?.property} ${problemWith(args?.value, min, max)}`,
     },
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { startCluster, type Cluster } from '../../scripts/cluster.mjs';
+import { startCluster, type Cluster } from '../../scripts/cluster.js';
 import type { MessageResponse } from '../../src/messages/message.response.js';
 import { createRoom, history } from '../factories/rooms.js';
 import { auth, createUser, type TestUser } from '../factories/users.js';

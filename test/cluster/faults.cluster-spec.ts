@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { startCluster, type Cluster } from '../../scripts/cluster.mjs';
+import { startCluster, type Cluster } from '../../scripts/cluster.js';
 import type { MessageResponse } from '../../src/messages/message.response.js';
 import type { ActionAck } from '../../src/realtime/events.js';
 import type { RoomResponse } from '../../src/rooms/room.response.js';

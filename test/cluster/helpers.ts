@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
-import type { Cluster, ClusterInstance, ClusterOptions } from '../../scripts/cluster.mjs';
+import type { Cluster, ClusterInstance, ClusterOptions } from '../../scripts/cluster.js';
 import type { MessageResponse } from '../../src/messages/message.response.js';
 import { history } from '../factories/rooms.js';
 import type { TestUser } from '../factories/users.js';

@@ -1,19 +1,14 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type * as Database from '../../scripts/database.js';
 
-/** Drops and creates the database of `databaseUrl`, so it starts empty. */
-export async function recreateDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-}
+// Jest runs a global setup outside its module registry: moduleNameMapper does
+// not apply and Node resolves its imports, so a static import of
+// '../../scripts/database.js' finds no such file, and Node 20 cannot load the
+// '.ts' source itself. require() does go through the transform Jest installs
+// while it loads this file, so the TypeScript source is loaded that way.
+// (test/cluster/global-setup.ts does the same.)
+const require = createRequire(import.meta.url);
+const { recreateDatabase } = require('../../scripts/database.ts') as typeof Database;
 
 /**
  * A fresh, empty test database per run; the instances migrate it at start.

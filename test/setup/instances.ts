@@ -15,7 +15,10 @@ export async function startInstances(count: number, env: Record<string, string> 
   const instances: Instance[] = [];
   for (let i = 0; i < count; i++) {
     // One after the other: the first one migrates the fresh database.
-    const app = await createApp({ env: { PORT: '0', ...env }, logger: process.env.TEST_LOGS ? undefined : false });
+    const app = await createApp({
+      env: { PORT: '0', ...env },
+      logger: process.env.TEST_LOGS ? undefined : false,
+    });
     await app.listen(0, '127.0.0.1');
     instances.push({ app, url: await app.getUrl() });
   }

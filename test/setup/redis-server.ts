@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { findFreePort } from '../../scripts/cluster.mjs';
+import { findFreePort } from '../../scripts/cluster.js';
 
 /** A private redis-server on its own port, so a test can kill and restart it. */
 export class PrivateRedis {

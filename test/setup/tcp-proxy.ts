@@ -1,5 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { findFreePort } from '../../scripts/cluster.mjs';
+import { findFreePort } from '../../scripts/cluster.js';
 
 /**
  * A TCP hop between the app and a dependency that a test can break: `cut()`

@@ -1,28 +1,125 @@
-#!/usr/bin/env node
 /**
  * Local load-balanced cluster: N instances of the app behind nginx, using the
  * same deploy/nginx.conf as docker-compose.
  *
  * CLI:
- *   node scripts/cluster.mjs [--instances 3] [--port 8080] [--base-port 3101] [--entry dist/main.js]
+ *   tsx scripts/cluster.ts [--instances 3] [--port 8080] [--base-port 3101] [--entry dist/main.js]
  *
- * API (types in cluster.d.mts):
+ * API (tests import it as ../scripts/cluster.js):
  *   const cluster = await startCluster({ instances, port, basePort, env, log });
  *   await cluster.instances[1].stop('SIGKILL'); await cluster.instances[1].start();
  *   await cluster.stop();
  *
- * Only Node built-ins; needs `nginx` and (to create the database) `psql` on PATH.
+ * Needs `nginx` on PATH; creates the database if it is missing (with `pg`).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureDatabase } from './database.js';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be spawned at all. */
+  error?: Error;
+}
+
+export interface ClusterOptions {
+  /** Number of app instances (default 3). */
+  instances?: number;
+  /** Load-balancer port on 127.0.0.1 (default 8080; 0 = pick a free port). */
+  port?: number;
+  /** Instance i listens on basePort + i (default 3101; 0 = pick free ports). */
+  basePort?: number;
+  /** Extra/overriding environment for the instances, on top of process.env. */
+  env?: Env;
+  /** Receives every log line, already prefixed (`app1    | ...`). Default: stdout. */
+  log?: (line: string) => void;
+  /** App entry, relative to the repo root (default dist/main.js, then dist/src/main.js; env CLUSTER_ENTRY). */
+  entry?: string;
+  /** Node flags for instances (default ['--enable-source-maps']). */
+  nodeArgs?: string[];
+  /** nginx binary (default: `nginx` on PATH or /usr/sbin; env NGINX_BIN). */
+  nginx?: string;
+  /** Per-process readiness timeout (default 30000). */
+  readyTimeoutMs?: number;
+  /** SIGTERM grace before SIGKILL when stopping an instance (default 10000, or SHUTDOWN_TIMEOUT_MS + 5000 if larger). */
+  stopTimeoutMs?: number;
+  /** Called when a child exits without being asked to (name is `appN` or `nginx`). */
+  onExit?: (name: string, info: ExitInfo) => void;
+}
+
+export interface ClusterInstance {
+  readonly name: string;
+  readonly port: number;
+  /** http://127.0.0.1:<port> — talks to this instance directly, bypassing nginx. */
+  readonly url: string;
+  /** The live child process, or null while stopped. A new object after every start(). */
+  readonly process: ChildProcess | null;
+  readonly running: boolean;
+  /** Last log lines of the current (or last) run. */
+  logs(): string[];
+  /** (Re)start on the same port; resolves once GET /health/ready answers 200. */
+  start(): Promise<void>;
+  /** 'SIGTERM' (default): graceful, SIGKILL after stopTimeoutMs. 'SIGKILL': simulate a crash. */
+  stop(signal?: NodeJS.Signals): Promise<ExitInfo | null>;
+}
+
+export interface ClusterNginx {
+  readonly process: ChildProcess;
+  readonly accessLog: string;
+  logs(): string[];
+  stop(): Promise<ExitInfo | null>;
+}
+
+export interface Cluster {
+  /** http://127.0.0.1:<port> of nginx. Responses carry X-Upstream-Addr (which instance served). */
+  readonly lbUrl: string;
+  readonly instances: ClusterInstance[];
+  readonly nginx: ClusterNginx | null;
+  /** Temp nginx prefix dir (removed by stop()). */
+  readonly prefix: string;
+  /** Stop nginx, then all instances (SIGTERM, then SIGKILL); remove the prefix. Idempotent. */
+  stop(): Promise<void>;
+}
+
+type Env = Record<string, string | undefined>;
+type Log = (line: string) => void;
+
+/** A child started by spawnManaged, with what we know about its end. */
+interface ManagedProcess {
+  readonly name: string;
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  /** The last LOG_TAIL_LINES lines of its stdout and stderr. */
+  readonly tail: string[];
+  exitInfo: ExitInfo | null;
+  expectedExit: boolean;
+  /** Resolves once it has exited and its stdio is drained (or after 1 s). */
+  readonly closed: Promise<void>;
+}
+
+/** What the instances and nginx are started with. */
+interface ProcessOptions {
+  log: Log;
+  stopTimeoutMs: number;
+  readyTimeoutMs: number;
+  onExit?: ClusterOptions['onExit'];
+}
+
+interface NginxProcess extends ClusterNginx {
+  ready(url: string): Promise<void>;
+}
+
+/** Signals to send in order, each followed by how long to wait for the exit. */
+type StopSteps = [NodeJS.Signals, number][];
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NGINX_CONF = path.join(REPO_ROOT, 'deploy', 'nginx.conf');
@@ -48,9 +145,9 @@ const POLL_INTERVAL_MS = 250;
 
 // Everything started by this module, so a crash or an early exit of the parent
 // can still kill the children (they run in their own process groups, see spawnManaged).
-const liveProcs = new Set();
-const livePrefixes = new Set();
-const liveClusters = new Set();
+const liveProcs = new Set<ManagedProcess>();
+const livePrefixes = new Set<string>();
+const liveClusters = new Set<Cluster>();
 process.on('exit', killEverythingNow);
 
 // ---------------------------------------------------------------------------
@@ -62,36 +159,43 @@ process.on('exit', killEverythingNow);
  * every instance and the load balancer answer GET /health/ready with 200.
  * On any failure everything already started is stopped and the promise rejects.
  */
-export async function startCluster(options = {}) {
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const opts = { ...DEFAULTS, ...withoutUndefined(options) };
   const log = opts.log ?? defaultLog;
-  const say = (msg) => log(`${pad('cluster')} | ${msg}`);
+  const say = (msg: string) => log(`${pad('cluster')} | ${msg}`);
   assertCount('instances', opts.instances, 1);
   assertCount('port', opts.port, 0);
   assertCount('basePort', opts.basePort, 0);
 
   const entry = resolveEntry(opts.entry ?? process.env.CLUSTER_ENTRY);
   const nginxBin = findExecutable(opts.nginx ?? process.env.NGINX_BIN ?? 'nginx');
-  if (!nginxBin) throw new Error('nginx not found on PATH (apt-get install -y nginx, or set NGINX_BIN)');
+  if (!nginxBin) {
+    throw new Error('nginx not found on PATH (apt-get install -y nginx, or set NGINX_BIN)');
+  }
   const env = buildEnv(opts.env, say);
 
   const ports = await pickInstancePorts(opts.basePort, opts.instances);
   const lbPort = opts.port === 0 ? await findFreePort() : opts.port;
-  await assertPortsFree([...ports.map((p, i) => [p, `app${i + 1}`]), [lbPort, 'nginx']]);
-  await ensureDatabase(env.DATABASE_URL, env, say);
+  await assertPortsFree([...ports.map((p, i): [number, string] => [p, `app${i + 1}`]), [lbPort, 'nginx']]);
+  await prepareDatabase(env.DATABASE_URL, say);
 
   const lbUrl = `http://127.0.0.1:${lbPort}`;
   const stopTimeoutMs = opts.stopTimeoutMs ?? defaultStopTimeout(env);
-  const procOpts = { log, stopTimeoutMs, readyTimeoutMs: opts.readyTimeoutMs, onExit: opts.onExit };
+  const procOpts: ProcessOptions = {
+    log,
+    stopTimeoutMs,
+    readyTimeoutMs: opts.readyTimeoutMs,
+    onExit: opts.onExit,
+  };
   const instances = ports.map((port, i) =>
     createInstance({ ...procOpts, name: `app${i + 1}`, port, entry, env, nodeArgs: opts.nodeArgs }),
   );
   // Created before anything runs so that stop() always knows about it.
   const prefix = await writeNginxPrefix(ports, lbPort);
 
-  let nginx = null;
-  let stopping = null;
-  const cluster = {
+  let nginx: NginxProcess | null = null;
+  let stopping: Promise<void> | null = null;
+  const cluster: Cluster = {
     lbUrl,
     instances,
     prefix,
@@ -102,7 +206,9 @@ export async function startCluster(options = {}) {
     stop() {
       stopping ??= (async () => {
         liveClusters.delete(cluster);
-        if (nginx) await nginx.stop();
+        if (nginx) {
+          await nginx.stop();
+        }
         await Promise.all(instances.map((i) => i.stop('SIGTERM')));
         await rm(prefix, { recursive: true, force: true });
         livePrefixes.delete(prefix);
@@ -116,9 +222,13 @@ export async function startCluster(options = {}) {
   try {
     // Instances start together; migrations are serialized by the app's advisory lock.
     const results = await Promise.allSettled(instances.map((i) => i.start()));
-    const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
-    if (stopping) throw new Error('cluster was stopped while starting');
-    if (failures.length) throw combineErrors(failures);
+    const failures = results.filter((r) => r.status === 'rejected').map((r) => toError(r.reason));
+    if (stopping) {
+      throw new Error('cluster was stopped while starting');
+    }
+    if (failures.length) {
+      throw combineErrors(failures);
+    }
 
     nginx = startNginx({ ...procOpts, nginxBin, prefix }); // synchronous spawn: stop() sees it from here on
     await nginx.ready(`${lbUrl}/health/ready`);
@@ -131,7 +241,7 @@ export async function startCluster(options = {}) {
 }
 
 /** Stop every cluster started by this module (used by the CLI's signal handler). */
-export async function stopAllClusters() {
+export async function stopAllClusters(): Promise<void> {
   await Promise.all([...liveClusters].map((c) => c.stop()));
 }
 
@@ -139,9 +249,27 @@ export async function stopAllClusters() {
 // Instances and nginx
 // ---------------------------------------------------------------------------
 
-function createInstance({ name, port, entry, env, nodeArgs, log, stopTimeoutMs, readyTimeoutMs, onExit }) {
+interface InstanceOptions extends ProcessOptions {
+  name: string;
+  port: number;
+  entry: string;
+  env: Env;
+  nodeArgs?: string[];
+}
+
+function createInstance({
+  name,
+  port,
+  entry,
+  env,
+  nodeArgs,
+  log,
+  stopTimeoutMs,
+  readyTimeoutMs,
+  onExit,
+}: InstanceOptions): ClusterInstance {
   const url = `http://127.0.0.1:${port}`;
-  let current = null;
+  let current: ManagedProcess | null = null;
 
   return {
     name,
@@ -160,7 +288,9 @@ function createInstance({ name, port, entry, env, nodeArgs, log, stopTimeoutMs, 
     },
     /** (Re)start on the same port; resolves when /health/ready answers 200. */
     async start() {
-      if (current && !current.exitInfo) throw new Error(`${name} is already running (pid ${current.child.pid})`);
+      if (current && !current.exitInfo) {
+        throw new Error(`${name} is already running (pid ${current.child.pid})`);
+      }
       // A stale process on the port would answer the readiness probe for us.
       await assertPortsFree([[port, name]]);
       current = spawnManaged({
@@ -182,14 +312,30 @@ function createInstance({ name, port, entry, env, nodeArgs, log, stopTimeoutMs, 
      * Stop the instance. SIGTERM (default) lets the app drain and escalates to
      * SIGKILL after stopTimeoutMs; SIGKILL simulates a crash.
      */
-    async stop(signal = 'SIGTERM') {
-      if (!current || current.exitInfo) return current?.exitInfo ?? null;
-      return terminate(current, signal === 'SIGKILL' ? [['SIGKILL', 5_000]] : [[signal, stopTimeoutMs], ['SIGKILL', 5_000]]);
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (!current || current.exitInfo) {
+        return current?.exitInfo ?? null;
+      }
+      return terminate(
+        current,
+        signal === 'SIGKILL'
+          ? [['SIGKILL', 5_000]]
+          : [
+              [signal, stopTimeoutMs],
+              ['SIGKILL', 5_000],
+            ],
+      );
     },
   };
 }
 
-function startNginx({ nginxBin, prefix, log, readyTimeoutMs, onExit }) {
+function startNginx({
+  nginxBin,
+  prefix,
+  log,
+  readyTimeoutMs,
+  onExit,
+}: ProcessOptions & { nginxBin: string; prefix: string }): NginxProcess {
   const proc = spawnManaged({
     name: 'nginx',
     command: nginxBin,
@@ -208,12 +354,16 @@ function startNginx({ nginxBin, prefix, log, readyTimeoutMs, onExit }) {
     // worker_shutdown_timeout) for in-flight long-polls and WebSockets, which
     // only slows tests down: the instances drain their own clients anyway.
     // SIGKILL only as a last resort and to the whole group: a killed master leaves its workers behind.
-    stop: () => terminate(proc, [['SIGTERM', 5_000], ['SIGKILL', 3_000]]),
+    stop: () =>
+      terminate(proc, [
+        ['SIGTERM', 5_000],
+        ['SIGKILL', 3_000],
+      ]),
   };
 }
 
 /** Temp nginx prefix: nginx.conf -> deploy/nginx.conf, plus the two generated includes. */
-async function writeNginxPrefix(ports, lbPort) {
+async function writeNginxPrefix(ports: number[], lbPort: number): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chat-cluster-'));
   livePrefixes.add(dir);
   // mkdtemp gives 0700; nginx workers (an unprivileged user when started as
@@ -225,12 +375,12 @@ async function writeNginxPrefix(ports, lbPort) {
   const servers = ports.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`);
   await writeFile(
     path.join(dir, 'chat-upstream.conf'),
-    `# generated by scripts/cluster.mjs\n# short fail_timeout: a restarted instance gets traffic again within 2s\n${servers.join('\n')}\n`,
+    `# generated by scripts/cluster.ts\n# short fail_timeout: a restarted instance gets traffic again within 2s\n${servers.join('\n')}\n`,
   );
   await writeFile(
     path.join(dir, 'chat-server.conf'),
     [
-      '# generated by scripts/cluster.mjs',
+      '# generated by scripts/cluster.ts',
       `listen 127.0.0.1:${lbPort};`,
       '# relative to the prefix; not /dev/stdout, which nginx cannot open() when it is a socket',
       'access_log access.log chat;',
@@ -251,61 +401,100 @@ async function writeNginxPrefix(ports, lbPort) {
  * terminal reaches only this script, which then stops children in order, and
  * so SIGKILL can take a whole group (nginx master + workers) at once.
  */
-function spawnManaged({ name, command, args, env, log, onExit }) {
-  const child = spawn(command, args, { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const proc = { name, child, tail: [], exitInfo: null, expectedExit: false, closed: null };
+function spawnManaged({
+  name,
+  command,
+  args,
+  env,
+  log,
+  onExit,
+}: {
+  name: string;
+  command: string;
+  args: string[];
+  env: Env;
+  log: Log;
+  onExit?: ClusterOptions['onExit'];
+}): ManagedProcess {
+  const child = spawn(command, args, {
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let closedNow: () => void = () => {};
+  const closed = new Promise<void>((resolve) => (closedNow = resolve));
+  const proc: ManagedProcess = { name, child, tail: [], exitInfo: null, expectedExit: false, closed };
   liveProcs.add(proc);
 
-  const onLine = (line) => {
+  const onLine = (line: string) => {
     proc.tail.push(line);
-    if (proc.tail.length > LOG_TAIL_LINES) proc.tail.shift();
+    if (proc.tail.length > LOG_TAIL_LINES) {
+      proc.tail.shift();
+    }
     log(`${pad(name)} | ${line}`);
   };
   readline.createInterface({ input: child.stdout }).on('line', onLine);
   readline.createInterface({ input: child.stderr }).on('line', onLine);
 
-  proc.closed = new Promise((resolve) => {
-    const finish = (info) => {
-      if (proc.exitInfo) return;
-      proc.exitInfo = info;
-      liveProcs.delete(proc);
-      if (proc.expectedExit) {
-        log(`${pad(name)} | stopped (${describeExit(info)})`);
-      } else {
-        log(`${pad(name)} | exited unexpectedly (${describeExit(info)})`);
-        onExit?.(name, info);
-      }
-      // Wait for stdio to drain so the last lines land in the tail, but never hang on it.
-      const timer = setTimeout(resolve, 1_000);
-      child.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    };
-    child.once('exit', (code, signal) => finish({ code, signal }));
-    child.once('error', (error) => finish({ code: null, signal: null, error }));
-  });
+  const finish = (info: ExitInfo) => {
+    if (proc.exitInfo) {
+      return;
+    }
+    proc.exitInfo = info;
+    liveProcs.delete(proc);
+    if (proc.expectedExit) {
+      log(`${pad(name)} | stopped (${describeExit(info)})`);
+    } else {
+      log(`${pad(name)} | exited unexpectedly (${describeExit(info)})`);
+      onExit?.(name, info);
+    }
+    // Wait for stdio to drain so the last lines land in the tail, but never hang on it.
+    const timer = setTimeout(closedNow, 1_000);
+    child.once('close', () => {
+      clearTimeout(timer);
+      closedNow();
+    });
+  };
+  child.once('exit', (code, signal) => finish({ code, signal }));
+  child.once('error', (error) => finish({ code: null, signal: null, error }));
   return proc;
 }
 
 /** Send signals in order, waiting up to `ms` after each, until the process is gone. */
-async function terminate(proc, steps) {
+async function terminate(proc: ManagedProcess, steps: StopSteps): Promise<ExitInfo | null> {
   proc.expectedExit = true;
   for (const [signal, ms] of steps) {
-    if (proc.exitInfo) break;
+    if (proc.exitInfo) {
+      break;
+    }
     sendSignal(proc, signal);
-    if (await within(proc.closed, ms)) break;
+    if (await within(proc.closed, ms)) {
+      break;
+    }
   }
   await within(proc.closed, 1_000);
   return proc.exitInfo;
 }
 
-function sendSignal(proc, signal) {
+function sendSignal(proc: ManagedProcess, signal: NodeJS.Signals): void {
   try {
-    if (signal === 'SIGKILL') process.kill(-proc.child.pid, 'SIGKILL');
-    else proc.child.kill(signal);
+    if (signal === 'SIGKILL') {
+      killGroup(proc.child);
+    } else {
+      proc.child.kill(signal);
+    }
   } catch (err) {
-    if (err.code !== 'ESRCH') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') {
+      throw err;
+    }
+  }
+}
+
+/** SIGKILL to the child's whole process group (a child that never spawned has none). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid !== undefined) {
+    process.kill(-child.pid, 'SIGKILL');
   }
 }
 
@@ -313,19 +502,21 @@ function sendSignal(proc, signal) {
 function killEverythingNow() {
   for (const proc of liveProcs) {
     try {
-      process.kill(-proc.child.pid, 'SIGKILL');
+      killGroup(proc.child);
     } catch {
       // already gone
     }
   }
-  for (const dir of livePrefixes) rmSync(dir, { recursive: true, force: true });
+  for (const dir of livePrefixes) {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------
 // Readiness and ports
 // ---------------------------------------------------------------------------
 
-async function waitForHttpOk(url, proc, timeoutMs) {
+async function waitForHttpOk(url: string, proc: ManagedProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
@@ -335,18 +526,24 @@ async function waitForHttpOk(url, proc, timeoutMs) {
     }
     try {
       const status = await httpStatus(url, 2_000);
-      if (status === 200) return;
+      if (status === 200) {
+        return;
+      }
       last = `HTTP ${status}`;
     } catch (err) {
-      last = err.code ?? err.message;
+      const { code, message } = err as NodeJS.ErrnoException;
+      last = code ?? message;
     }
     await sleep(POLL_INTERVAL_MS);
   }
-  throw startError(`${proc.name} not ready: ${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`, proc);
+  throw startError(
+    `${proc.name} not ready: ${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`,
+    proc,
+  );
 }
 
 /** One GET without keep-alive (a pooled socket to a killed instance would only confuse the probe). */
-function httpStatus(url, timeoutMs) {
+function httpStatus(url: string, timeoutMs: number): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
       res.resume();
@@ -357,38 +554,46 @@ function httpStatus(url, timeoutMs) {
   });
 }
 
-async function pickInstancePorts(basePort, count) {
-  if (basePort !== 0) return Array.from({ length: count }, (_, i) => basePort + i);
-  const ports = [];
+async function pickInstancePorts(basePort: number, count: number): Promise<number[]> {
+  if (basePort !== 0) {
+    return Array.from({ length: count }, (_, i) => basePort + i);
+  }
+  const ports: number[] = [];
   while (ports.length < count) {
     const p = await findFreePort();
-    if (!ports.includes(p)) ports.push(p);
+    if (!ports.includes(p)) {
+      ports.push(p);
+    }
   }
   return ports;
 }
 
 /** A free TCP port on loopback (the OS picks it, we release it right away). */
-export function findFreePort() {
+export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
+      const { port } = srv.address() as AddressInfo;
       srv.close(() => resolve(port));
     });
   });
 }
 
 /** Fail early and by name if something already listens on one of our ports. */
-async function assertPortsFree(entries) {
-  const busy = [];
+async function assertPortsFree(entries: [port: number, who: string][]): Promise<void> {
+  const busy: string[] = [];
   for (const [port, who] of entries) {
-    if (await isListening(port)) busy.push(`${port} (${who})`);
+    if (await isListening(port)) {
+      busy.push(`${port} (${who})`);
+    }
   }
-  if (busy.length) throw new Error(`port(s) already in use: ${busy.join(', ')} — is another cluster running?`);
+  if (busy.length) {
+    throw new Error(`port(s) already in use: ${busy.join(', ')} — is another cluster running?`);
+  }
 }
 
-function isListening(port) {
+function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     sock.setTimeout(1_000);
@@ -408,87 +613,65 @@ function isListening(port) {
 // Environment and database
 // ---------------------------------------------------------------------------
 
-function buildEnv(extra, say) {
-  const env = { ...process.env, ...withoutUndefined(extra ?? {}) };
-  for (const [key, value] of Object.entries(DEV_ENV)) env[key] ??= value;
+/** process.env, then `extra`; DATABASE_URL, REDIS_URL and AUTH_SECRET always end up set. */
+function buildEnv(
+  extra: Env | undefined,
+  say: Log,
+): Env & Record<keyof typeof DEV_ENV | 'AUTH_SECRET', string> {
+  const env: Env = { ...process.env, ...withoutUndefined(extra ?? {}) };
+  for (const [key, value] of Object.entries(DEV_ENV)) {
+    env[key] ??= value;
+  }
   if (!env.AUTH_SECRET) {
     say('WARNING: AUTH_SECRET not set; using a fixed development secret (never use this in production)');
     env.AUTH_SECRET = DEV_AUTH_SECRET;
   }
-  return env;
+  return env as Env & Record<keyof typeof DEV_ENV | 'AUTH_SECRET', string>;
 }
 
 /**
  * SIGTERM grace before SIGKILL: 10 s, or longer when the app is told to drain
  * longer (it drains for SHUTDOWN_TIMEOUT_MS and gives up 5 s after that).
  */
-function defaultStopTimeout(env) {
+function defaultStopTimeout(env: Env): number {
   const drainMs = Number(env.SHUTDOWN_TIMEOUT_MS);
   return Number.isFinite(drainMs) && drainMs > 0 ? Math.max(10_000, drainMs + 5_000) : 10_000;
 }
 
 /** Create the database named in DATABASE_URL if it is missing (the app only migrates). */
-async function ensureDatabase(databaseUrl, env, say) {
-  const url = new URL(databaseUrl);
-  const dbName = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!dbName) return;
-  if (!findExecutable('psql')) {
-    say(`WARNING: psql not on PATH; assuming database "${dbName}" exists (apt-get install -y postgresql-client)`);
-    return;
+async function prepareDatabase(databaseUrl: string, say: Log): Promise<void> {
+  const dbName = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+  if (!dbName) {
+    return; // no name: the server's default database for the user
   }
-  // Connect to the maintenance DB with the same host/user/password/params.
-  const admin = new URL(databaseUrl);
-  admin.pathname = '/postgres';
-  // psql variables (:'db' / :"db") do the quoting; they only work on stdin, not with -c.
-  const psql = (sql) =>
-    runCommand('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-v', `db=${dbName}`, '-d', admin.href], {
-      env,
-      input: sql,
-    });
-  const exists = async () => {
-    const r = await psql(`SELECT 1 FROM pg_database WHERE datname = :'db';\n`);
-    if (r.code !== 0) throw new Error(`cannot reach Postgres at ${redact(admin)}: ${r.stderr.trim()}`);
-    return r.stdout.trim() === '1';
-  };
-
-  if (await exists()) return;
-  const created = await psql(`CREATE DATABASE :"db";\n`);
-  // Another cluster (parallel test suite) may have created it in between.
-  if (created.code !== 0 && !(await exists())) {
-    throw new Error(`could not create database "${dbName}": ${created.stderr.trim()}`);
+  // Another cluster (parallel test suite) may create it at the same time; that is fine.
+  if (await ensureDatabase(databaseUrl)) {
+    say(`created database "${dbName}"`);
   }
-  say(`created database "${dbName}"`);
 }
 
-function runCommand(command, args, { env, input }) {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', (err) => resolve({ code: -1, stdout, stderr: err.message }));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
-
-function resolveEntry(entry) {
+function resolveEntry(entry: string | undefined): string {
   const candidates = entry ? [entry] : ENTRY_CANDIDATES;
   const found = candidates.map((c) => path.resolve(REPO_ROOT, c)).find((p) => existsSync(p));
   if (!found) {
-    throw new Error(`app entry not found (looked for ${candidates.join(', ')} under ${REPO_ROOT}); run \`npm run build\` first`);
+    throw new Error(
+      `app entry not found (looked for ${candidates.join(', ')} under ${REPO_ROOT}); run \`npm run build\` first`,
+    );
   }
   return found;
 }
 
 /** PATH lookup, plus the sbin dirs that a non-root PATH often lacks (Debian puts nginx there). */
-function findExecutable(name) {
-  if (name.includes('/')) return existsSync(name) ? name : null;
+function findExecutable(name: string): string | null {
+  if (name.includes('/')) {
+    return existsSync(name) ? name : null;
+  }
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
   for (const dir of dirs) {
     const candidate = path.join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
+    if (dir && existsSync(candidate)) {
+      return candidate;
+    }
   }
   return null;
 }
@@ -498,62 +681,67 @@ function findExecutable(name) {
 // ---------------------------------------------------------------------------
 
 const NAME_WIDTH = 7;
-const pad = (name) => name.padEnd(NAME_WIDTH);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const defaultLog = (line) => process.stdout.write(`${line}\n`);
+const pad = (name: string) => name.padEnd(NAME_WIDTH);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const defaultLog: Log = (line) => process.stdout.write(`${line}\n`);
 
 /** Resolves true if `promise` settles within `ms`, false otherwise. */
-function within(promise, ms) {
-  let timer;
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise.then(() => true),
-    new Promise((r) => (timer = setTimeout(() => r(false), ms))),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms))),
   ]).finally(() => clearTimeout(timer));
 }
 
-function withoutUndefined(obj) {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+/** `obj` without its undefined properties, so that spreading it keeps the defaults under them. */
+function withoutUndefined<T extends object>(obj: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
-function assertCount(name, value, min) {
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got ${value}`);
+function assertCount(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer >= ${min}, got ${value}`);
+  }
 }
 
-function describeExit({ code, signal, error }) {
-  if (error) return `failed to spawn: ${error.message}`;
+function describeExit({ code, signal, error }: ExitInfo): string {
+  if (error) {
+    return `failed to spawn: ${error.message}`;
+  }
   return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
-function startError(message, proc) {
+function startError(message: string, proc: ManagedProcess): Error {
   const tail = proc.tail.length ? proc.tail.join('\n') : '(no output)';
   return new Error(`${message}\n--- last ${proc.tail.length} log lines of ${proc.name} ---\n${tail}`);
 }
 
-function combineErrors(errors) {
+function combineErrors(errors: Error[]): Error {
   return errors.length === 1 ? errors[0] : new Error(errors.map((e) => e.message).join('\n\n'));
 }
 
-function redact(url) {
-  const copy = new URL(url);
-  if (copy.password) copy.password = '***';
-  return copy.href;
+/** A rejection reason as an Error (ours are always Errors already). */
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 // ---------------------------------------------------------------------------
 // CLI
 // ---------------------------------------------------------------------------
 
-const USAGE = `usage: node scripts/cluster.mjs [--instances N] [--port LB_PORT] [--base-port PORT] [--entry FILE]
+const USAGE = `usage: tsx scripts/cluster.ts [--instances N] [--port LB_PORT] [--base-port PORT] [--entry FILE]
 
 Starts N instances of the app (PORT=base-port+i) behind nginx (deploy/nginx.conf)
 on 127.0.0.1:LB_PORT. Ctrl+C stops everything. Port 0 picks free ports.
 Env: DATABASE_URL, REDIS_URL, AUTH_SECRET, CORS_ORIGINS, ... are passed through
 (local defaults for the first three); CLUSTER_ENTRY, NGINX_BIN.`;
 
-async function main() {
-  let args;
+function parseCli() {
   try {
-    ({ values: args } = parseArgs({
+    return parseArgs({
       options: {
         instances: { type: 'string' },
         port: { type: 'string' },
@@ -561,20 +749,24 @@ async function main() {
         entry: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-    }));
+    }).values;
   } catch (err) {
-    console.error(`${err.message}\n\n${USAGE}`);
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
     process.exit(2);
   }
+}
+
+async function main(): Promise<void> {
+  const args = parseCli();
   if (args.help) {
     console.log(USAGE);
     return;
   }
-  const num = (v) => (v === undefined ? undefined : Number(v));
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 
   let shuttingDown = false;
-  let cluster = null;
-  const shutdown = (reason, exitCode) => {
+  let cluster: Cluster | null = null;
+  const shutdown = (reason: string, exitCode: number) => {
     if (shuttingDown) {
       console.error(`${pad('cluster')} | ${reason} again: killing everything`);
       process.exit(1); // the 'exit' handler SIGKILLs the process groups
@@ -583,7 +775,7 @@ async function main() {
     console.log(`${pad('cluster')} | ${reason}: stopping (repeat to force)`);
     stopAllClusters().then(
       () => process.exit(exitCode),
-      (err) => {
+      (err: unknown) => {
         console.error(err);
         process.exit(1);
       },
@@ -600,31 +792,37 @@ async function main() {
       entry: args.entry,
       // A dead instance is only reported (nginx routes around it); a dead LB makes the cluster useless.
       onExit: (name) => {
-        if (name === 'nginx' && cluster && !shuttingDown) shutdown('nginx exited', 1);
+        if (name === 'nginx' && cluster && !shuttingDown) {
+          shutdown('nginx exited', 1);
+        }
       },
     });
   } catch (err) {
-    if (shuttingDown) return; // interrupted during startup; shutdown() exits
-    console.error(`\n${pad('cluster')} | failed to start: ${err.message}`);
+    if (shuttingDown) {
+      return;
+    } // interrupted during startup; shutdown() exits
+    console.error(`\n${pad('cluster')} | failed to start: ${(err as Error).message}`);
     process.exit(1);
   }
   printSummary(cluster);
 }
 
-function printSummary(cluster) {
+function printSummary(cluster: Cluster): void {
   const lines = [
     '',
     `cluster up: ${cluster.instances.length} instance(s)`,
     ...cluster.instances.map((i) => `  ${pad(i.name)} ${i.url}  pid ${i.process?.pid}`),
-    `  ${pad('nginx')} ${cluster.lbUrl}  pid ${cluster.nginx.process.pid}  access log ${cluster.nginx.accessLog}`,
+    `  ${pad('nginx')} ${cluster.lbUrl}  pid ${cluster.nginx?.process.pid}  access log ${cluster.nginx?.accessLog}`,
     `load balancer: ${cluster.lbUrl}   (Ctrl+C to stop)`,
     '',
   ];
   console.log(lines.join('\n'));
 }
 
-function isMainModule() {
-  if (!process.argv[1]) return false;
+function isMainModule(): boolean {
+  if (!process.argv[1]) {
+    return false;
+  }
   try {
     return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
   } catch {
@@ -632,4 +830,6 @@ function isMainModule() {
   }
 }
 
-if (isMainModule()) await main();
+if (isMainModule()) {
+  await main();
+}

@@ -4,69 +4,174 @@
 // room's membership: each member, sender included, must get it exactly once.
 import crypto from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Samples, round } from './stats.mjs';
-import { cpuSnapshot, cpuDelta } from './cpu.mjs';
+import { Samples, round, type Summary } from './stats.js';
+import { cpuSnapshot, cpuDelta, type CpuSnapshot, type CpuUsage } from './cpu.js';
+import type { Ack, Member, ReceivedMessage } from './clients.js';
 
 const MAX_BATCH_MS = 4; // longest stretch of sends before yielding to socket I/O
 // The histogram records the interval between its own timer ticks, so an idle loop
 // reads ~ELD_RESOLUTION_MS; subtract it to get the extra delay.
 const ELD_RESOLUTION_MS = 10;
 
+/** Whose CPU a run reports besides the generator's and the machine's. */
+export type CpuGroup = 'instances' | 'postgres' | 'redis';
+
+export interface LoadOptions {
+  /** Offered messages per second. */
+  rate: number;
+  durationS: number;
+  warmupS: number;
+  drainS: number;
+  messageBytes: number;
+  /** The pids of each group, asked again at each CPU snapshot. */
+  cpuGroups: Record<CpuGroup, () => number[]>;
+  log?: (m: string) => void;
+}
+
+/** Messages sent, acked and delivered in one second of the run. */
+interface Second {
+  sent: number;
+  ackOk: number;
+  delivered: number;
+}
+
+/** One run's result; report.ts prints part of it, the JSON output has all of it. */
+export interface LoadResult {
+  offeredRate: number;
+  roomSize: number;
+  users: number;
+  messages: { total: number; warmup: number; measured: number };
+  throughput: {
+    offeredPerSec: number;
+    sentPerSec: number;
+    achievedMsgsPerSec: number;
+    deliveriesPerSec: number;
+    expectedDeliveriesPerSec: number;
+  };
+  latencyMs: {
+    ack: Summary;
+    ackFromSend: Summary;
+    delivery: Summary;
+    deliveryFromSend: Summary;
+    sendLag: Summary;
+  };
+  correctness: {
+    expectedDeliveries: number;
+    delivered: number;
+    missing: number;
+    missingMessages: number;
+    duplicates: number;
+    noAck: number;
+    errorAcks: number;
+    errorsByCode: Record<string, number>;
+    rejectedButDelivered: number;
+    unknownMessages: number;
+    misrouted: number;
+    corruptPayloads: number;
+    badAcks: number;
+    seqInversions: number;
+    disconnects: number;
+    sentWhileDisconnected: number;
+  };
+  drainMs: number;
+  cpuPercentOfCore: CpuUsage<CpuGroup>;
+  generator: { loopDelayMs: { p50: number; p99: number; max: number }; limited: boolean };
+  /** Why the row is suspect (generator limited, machine saturated, noisy neighbours). */
+  flags: string[];
+  pass: boolean;
+  failReasons: string[];
+  timeline: Second[];
+}
+
 /**
- * users: [{ id, socket, room, pos }], each in exactly one room ({ id, members }).
- * Returns a plain result object (see report.mjs for the fields that are printed).
+ * users: each in exactly one room ({ id, members }), at position `pos` in it.
+ * Returns a plain result object (see report.ts for the fields that are printed).
  */
-export async function runLoad(users, { rate, durationS, warmupS, drainS, messageBytes, cpuGroups, log = () => {} }) {
+export async function runLoad(
+  users: Member[],
+  { rate, durationS, warmupS, drainS, messageBytes, cpuGroups, log = () => {} }: LoadOptions,
+): Promise<LoadResult> {
   const warmupN = Math.round(rate * warmupS);
   const total = warmupN + Math.round(rate * durationS);
   const periodMs = 1000 / rate;
   const content = 'x'.repeat(messageBytes);
 
   // Per-message state in typed arrays indexed by send number (cheap at 10^5 messages).
-  const ids = new Array(total);
-  const idToIdx = new Map();
+  const ids = new Array<string>(total);
+  const idToIdx = new Map<string | undefined, number>();
   const sched = new Float64Array(total);
   const sent = new Float64Array(total);
   const ackAt = new Float64Array(total);
   const ackState = new Uint8Array(total); // 0 pending, 1 success, 2 error
   const gotMask = new Uint32Array(total); // bit = member position inside the room
-  const sender = new Array(total);
+  const sender = new Array<Member>(total);
 
   const s = {
-    ackFromSched: new Samples(total), ackFromSend: new Samples(total),
-    delFromSched: new Samples(total * 4), delFromSend: new Samples(total * 4), sendLag: new Samples(total),
+    ackFromSched: new Samples(total),
+    ackFromSend: new Samples(total),
+    delFromSched: new Samples(total * 4),
+    delFromSend: new Samples(total * 4),
+    sendLag: new Samples(total),
   };
   const c = {
-    sent: 0, acked: 0, ackOk: 0, ackErr: 0, errors: {}, badAck: 0, delivered: 0, duplicates: 0,
-    unknown: 0, misrouted: 0, corrupt: 0, seqInversions: 0, disconnects: 0, sentWhileDisconnected: 0,
-    okInWindow: 0, deliveredInWindow: 0, // counted while the measured window is open
+    sent: 0,
+    acked: 0,
+    ackOk: 0,
+    ackErr: 0,
+    errors: {} as Record<string, number>,
+    badAck: 0,
+    delivered: 0,
+    duplicates: 0,
+    unknown: 0,
+    misrouted: 0,
+    corrupt: 0,
+    seqInversions: 0,
+    disconnects: 0,
+    sentWhileDisconnected: 0,
+    okInWindow: 0,
+    deliveredInWindow: 0, // counted while the measured window is open
   };
   let outstanding = 0; // deliveries still expected for messages not rejected
-  const timeline = []; // per second since t0: { sent, ackOk, delivered }
-  const bucket = (t) => (timeline[Math.floor((t - t0) / 1000)] ??= { sent: 0, ackOk: 0, delivered: 0 });
+  const timeline: Second[] = []; // per second since t0
+  const bucket = (t: number) =>
+    (timeline[Math.floor((t - t0) / 1000)] ??= { sent: 0, ackOk: 0, delivered: 0 });
 
   // Receiving side. Each user sits in one room, so `pos` is its bit in gotMask.
-  const lastSeq = new Map();
-  const detach = [];
+  const lastSeq = new Map<string, number>();
+  const detach: (() => void)[] = [];
   for (const u of users) {
-    const onMsg = (ev) => {
+    const onMsg = (ev: { message?: ReceivedMessage } | undefined) => {
       const now = performance.now();
       const m = ev?.message;
       const i = idToIdx.get(m?.messageId);
-      if (i === undefined) return void c.unknown++;
-      if (sender[i].room !== u.room) return void c.misrouted++;
-      if (m.roomId !== u.room.id || m.senderId !== sender[i].id) c.corrupt++;
+      if (i === undefined) {
+        return void c.unknown++;
+      }
+      if (sender[i].room !== u.room) {
+        return void c.misrouted++;
+      }
+      if (m?.roomId !== u.room.id || m.senderId !== sender[i].id) {
+        c.corrupt++;
+      }
       const bit = 1 << u.pos;
-      if (gotMask[i] & bit) return void c.duplicates++;
+      if (gotMask[i] & bit) {
+        return void c.duplicates++;
+      }
       gotMask[i] |= bit;
       c.delivered++;
-      if (ackState[i] !== 2) outstanding--;
+      if (ackState[i] !== 2) {
+        outstanding--;
+      }
       bucket(now).delivered++;
-      if (now >= tMeasure && !tEndSend) c.deliveredInWindow++;
+      if (now >= tMeasure && !tEndSend) {
+        c.deliveredInWindow++;
+      }
       // Informational: with concurrent senders a room's seq order can legitimately differ
       // from send order, but each receiver should see seq increase.
-      if (typeof m.seq === 'number') {
-        if (m.seq <= (lastSeq.get(u.id) ?? -Infinity)) c.seqInversions++;
+      if (typeof m?.seq === 'number') {
+        if (m.seq <= (lastSeq.get(u.id) ?? -Infinity)) {
+          c.seqInversions++;
+        }
         lastSeq.set(u.id, m.seq);
       }
       if (i >= warmupN) {
@@ -83,7 +188,7 @@ export async function runLoad(users, { rate, durationS, warmupS, drainS, message
     });
   }
 
-  const onAck = (i, ack) => {
+  const onAck = (i: number, ack: Ack | undefined) => {
     const now = performance.now();
     ackAt[i] = now;
     c.acked++;
@@ -91,8 +196,12 @@ export async function runLoad(users, { rate, durationS, warmupS, drainS, message
       ackState[i] = 1;
       c.ackOk++;
       bucket(now).ackOk++;
-      if (now >= tMeasure && !tEndSend) c.okInWindow++;
-      if (ack.message?.messageId !== ids[i] || ack.message?.roomId !== sender[i].room.id) c.badAck++;
+      if (now >= tMeasure && !tEndSend) {
+        c.okInWindow++;
+      }
+      if (ack.message?.messageId !== ids[i] || ack.message?.roomId !== sender[i].room.id) {
+        c.badAck++;
+      }
     } else {
       ackState[i] = 2;
       c.ackErr++;
@@ -110,39 +219,46 @@ export async function runLoad(users, { rate, durationS, warmupS, drainS, message
   // Senders: random members, but drawn as a fresh random permutation of all users
   // per cycle, so every user sends equally often (keeps each user under any
   // per-user rate limit at the same offered rate) while the order stays random.
-  let perm = [];
-  const senderFor = (i) => {
+  let perm: Member[] = [];
+  const senderFor = (i: number) => {
     const k = i % users.length;
-    if (k === 0) perm = shuffle(users.slice());
+    if (k === 0) {
+      perm = shuffle(users.slice());
+    }
     return perm[k];
   };
 
-  const send = (i) => {
+  const send = (i: number) => {
     const u = senderFor(i);
     const id = crypto.randomUUID();
     ids[i] = id;
     idToIdx.set(id, i);
     sender[i] = u;
     sched[i] = t0 + i * periodMs;
-    if (!u.socket.connected) c.sentWhileDisconnected++;
+    if (!u.socket.connected) {
+      c.sentWhileDisconnected++;
+    }
     outstanding += u.room.members.length;
-    u.socket.emit('create_message', { roomId: u.room.id, messageId: id, content }, (ack) => onAck(i, ack));
+    u.socket.emit('create_message', { roomId: u.room.id, messageId: id, content }, (ack: Ack | undefined) =>
+      onAck(i, ack),
+    );
     const now = performance.now();
     sent[i] = now;
     c.sent++;
     bucket(now).sent++;
-    if (i >= warmupN) s.sendLag.push(now - sched[i]);
+    if (i >= warmupN) {
+      s.sendLag.push(now - sched[i]);
+    }
   };
 
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-  let cpuStart = null;
-  let cpu = null;
+  let cpuStart: CpuSnapshot<CpuGroup> | null = null;
   let tEndSend = 0;
   const t0 = performance.now() + 50;
   const tMeasure = t0 + warmupN * periodMs;
   log(`offering ${rate} msg/s for ${warmupS}s warm-up + ${durationS}s measured (${total} messages)`);
 
-  await new Promise((resolve) => {
+  const cpu = await new Promise<CpuUsage<CpuGroup>>((resolve) => {
     let next = 0;
     const tick = () => {
       const now = performance.now();
@@ -155,17 +271,23 @@ export async function runLoad(users, { rate, durationS, warmupS, drainS, message
           eld.enable();
         }
         send(next++);
-        if ((next & 15) === 0 && performance.now() > batchEnd) break;
+        if ((next & 15) === 0 && performance.now() > batchEnd) {
+          break;
+        }
       }
       if (next >= total) {
         tEndSend = performance.now();
-        cpu = cpuDelta(cpuStart, cpuSnapshot(cpuGroups));
+        // cpuStart is set when send warmupN goes out, and warmupN < total (duration > 0).
+        const end = cpuSnapshot(cpuGroups);
         eld.disable();
-        return resolve();
+        return resolve(cpuDelta(cpuStart ?? end, end));
       }
       // Behind schedule: yield only to pending I/O, then catch up. Otherwise sleep until due.
-      if (next < due) setImmediate(tick);
-      else setTimeout(tick, Math.max(0, t0 + next * periodMs - performance.now()));
+      if (next < due) {
+        setImmediate(tick);
+      } else {
+        setTimeout(tick, Math.max(0, t0 + next * periodMs - performance.now()));
+      }
     };
     setTimeout(tick, Math.max(0, t0 - performance.now()));
   });
@@ -176,7 +298,9 @@ export async function runLoad(users, { rate, durationS, warmupS, drainS, message
     await new Promise((r) => setTimeout(r, 20));
   }
   const drainMs = performance.now() - tEndSend;
-  for (const d of detach) d();
+  for (const d of detach) {
+    d();
+  }
 
   // Final accounting over every message (warm-up included: correctness is not sampled).
   let missing = 0;
@@ -186,9 +310,13 @@ export async function runLoad(users, { rate, durationS, warmupS, drainS, message
   for (let i = 0; i < total; i++) {
     const n = sender[i].room.members.length;
     const got = popcount(gotMask[i]);
-    if (ackState[i] === 0) noAck++;
+    if (ackState[i] === 0) {
+      noAck++;
+    }
     if (ackState[i] === 2) {
-      if (got > 0) rejectedButDelivered++;
+      if (got > 0) {
+        rejectedButDelivered++;
+      }
       continue;
     }
     if (got < n) {
@@ -200,33 +328,45 @@ export async function runLoad(users, { rate, durationS, warmupS, drainS, message
   const windowS = Math.max(durationS, (tEndSend - tMeasure) / 1000);
   const roomSize = users[0].room.members.length;
 
-  const extra = (ns) => round(Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS));
+  const extra = (ns: number) => round(Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS));
   const loopDelay = { p50: extra(eld.percentile(50)), p99: extra(eld.percentile(99)), max: extra(eld.max) };
   const sendLag = s.sendLag.summary();
-  const flags = [];
-  const saturated = cpu.machine != null && cpu.machine >= cpu.cores * 100 * 0.95;
-  if (cpu.generator >= 90) flags.push(`generator CPU-bound: ${cpu.generator}% of a core`);
-  if (loopDelay.p99 > 20 || sendLag.p99 > 20) {
+  const flags: string[] = [];
+  const saturated = cpu.machine !== null && cpu.machine >= cpu.cores * 100 * 0.95;
+  if (cpu.generator >= 90) {
+    flags.push(`generator CPU-bound: ${cpu.generator}% of a core`);
+  }
+  if (loopDelay.p99 > 20 || (sendLag.p99 ?? 0) > 20) {
     // A busy machine and a mostly idle generator: the generator waits for a core
     // rather than being busy itself. Either way its timings are late.
-    const busy = cpu.machine != null && cpu.machine >= cpu.cores * 100 * 0.8;
-    const why = cpu.generator < 90 && busy ? `generator starved of CPU (machine ${cpu.machine}% busy)` : 'generator behind';
+    const busy = cpu.machine !== null && cpu.machine >= cpu.cores * 100 * 0.8;
+    const why =
+      cpu.generator < 90 && busy
+        ? `generator starved of CPU (machine ${cpu.machine}% busy)`
+        : 'generator behind';
     flags.push(`${why}: event-loop delay p99 ${loopDelay.p99} ms, send lag p99 ${sendLag.p99} ms`);
   }
   const generatorLimited = flags.length > 0;
-  if (saturated) flags.push(`machine CPU saturated (${cpu.machine}% of ${cpu.cores * 100}%)`);
-  if (cpu.other != null && cpu.other > 15) {
+  if (saturated) {
+    flags.push(`machine CPU saturated (${cpu.machine}% of ${cpu.cores * 100}%)`);
+  }
+  if (cpu.other !== null && cpu.other > 15) {
     const top = cpu.topOther.map((p) => `${p.name}(${p.pid}) ${p.pct}%`).join(', ');
-    flags.push(`noisy machine: ${cpu.other}% of a core used outside generator/instances/postgres/redis ` +
-      `(kernel irq/softirq ${cpu.kernelIrq}%, named processes ${cpu.otherProcesses}%${top ? `; top: ${top}` : ''})`);
+    flags.push(
+      `noisy machine: ${cpu.other}% of a core used outside generator/instances/postgres/redis ` +
+        `(kernel irq/softirq ${cpu.kernelIrq}%, named processes ${cpu.otherProcesses}%${top ? `; top: ${top}` : ''})`,
+    );
   }
 
   const deliveryP99 = s.delFromSched.summary().p99;
-  const failReasons = [
-    missing && 'missing', c.duplicates && 'duplicates', c.ackErr && 'error acks', noAck && 'no ack',
+  const failReasons: string[] = [
+    missing && 'missing',
+    c.duplicates && 'duplicates',
+    c.ackErr && 'error acks',
+    noAck && 'no ack',
     (c.misrouted || c.unknown || c.corrupt || c.badAck || rejectedButDelivered) && 'wrong deliveries',
-    (deliveryP99 == null || deliveryP99 >= 100) && 'delivery p99 >= 100 ms',
-  ].filter(Boolean);
+    (deliveryP99 === null || deliveryP99 >= 100) && 'delivery p99 >= 100 ms',
+  ].filter((reason) => typeof reason === 'string');
   const pass = failReasons.length === 0;
 
   return {
@@ -277,13 +417,13 @@ export async function runLoad(users, { rate, durationS, warmupS, drainS, message
   };
 }
 
-function popcount(x) {
+function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-function shuffle(a) {
+function shuffle<T>(a: T[]): T[] {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [a[i], a[j]] = [a[j], a[i]];

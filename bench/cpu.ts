@@ -12,7 +12,7 @@ try {
 }
 
 /** utime+stime of a pid in seconds, or null if it is gone. */
-function procCpuSec(pid) {
+function procCpuSec(pid: number | string): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm (field 2) may contain spaces, so split after the closing paren.
@@ -24,12 +24,16 @@ function procCpuSec(pid) {
 }
 
 /** Pids whose /proc/<pid>/comm equals one of the names (postgres backends keep comm "postgres"). */
-export function pidsByComm(names) {
-  const out = [];
+export function pidsByComm(names: string[]): number[] {
+  const out: number[] = [];
   for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
+    if (!/^\d+$/.test(d)) {
+      continue;
+    }
     try {
-      if (names.includes(fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim())) out.push(Number(d));
+      if (names.includes(fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim())) {
+        out.push(Number(d));
+      }
     } catch {
       /* exited meanwhile */
     }
@@ -43,9 +47,9 @@ export function pidsByComm(names) {
  * (other people's tests on the same server) are left out, so they count as "other".
  * Backend titles look like "postgres: 15/main: <user> <db> 127.0.0.1(40312) idle".
  */
-export function postgresPids(db) {
+export function postgresPids(db: string): number[] {
   return pidsByComm(['postgres']).filter((pid) => {
-    let cmd;
+    let cmd: string;
     try {
       cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
     } catch {
@@ -56,8 +60,46 @@ export function postgresPids(db) {
   });
 }
 
+interface MachineJiffies {
+  busy: number;
+  total: number;
+  irq: number;
+  cpus: number;
+}
+
+/** Per group, per pid (as a string key), CPU seconds used so far. */
+type GroupCpu<G extends string> = Record<G, Record<string, number>>;
+
+export interface CpuSnapshot<G extends string> {
+  at: number;
+  groups: GroupCpu<G>;
+  /** Every other process, by pid. */
+  all: Record<string, number>;
+  /** This process's CPU seconds. */
+  gen: number;
+  machine: MachineJiffies;
+}
+
+export interface OtherProcess {
+  pid: number;
+  name: string;
+  pct: number;
+}
+
+/** Percent of one core (100 = one full core) per group and for the rest; see cpuDelta. */
+export type CpuUsage<G extends string> = { seconds: number; cores: number; generator: number } & Record<
+  G,
+  number
+> & {
+    machine: number | null;
+    other: number | null;
+    kernelIrq: number;
+    otherProcesses: number;
+    topOther: OtherProcess[];
+  };
+
 /** Busy and total jiffies over all cores from /proc/stat. */
-function machineJiffies() {
+function machineJiffies(): MachineJiffies {
   const lines = fs.readFileSync('/proc/stat', 'utf8').split('\n');
   const v = lines[0].trim().split(/\s+/).slice(1).map(Number);
   const idle = v[3] + (v[4] || 0); // idle + iowait
@@ -71,57 +113,82 @@ function machineJiffies() {
  * Snapshot of CPU counters. groups: { name: () => pid[] } re-evaluated per snapshot,
  * so postgres backends that appear mid-run are picked up (counted from their start).
  */
-export function cpuSnapshot(groups) {
-  const g = {};
-  for (const [name, pidsFn] of Object.entries(groups)) {
-    g[name] = {};
-    for (const pid of pidsFn()) {
+export function cpuSnapshot<G extends string>(groups: Record<G, () => number[]>): CpuSnapshot<G> {
+  const g = {} as GroupCpu<G>;
+  for (const name of Object.keys(groups) as G[]) {
+    const used: Record<string, number> = (g[name] = {});
+    for (const pid of groups[name]()) {
       const s = procCpuSec(pid);
-      if (s != null) g[name][pid] = s;
+      if (s !== null) {
+        used[pid] = s;
+      }
     }
   }
   // Every other process too, so "other" CPU can name its biggest users.
-  const all = {};
+  const all: Record<string, number> = {};
   for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) {
+      continue;
+    }
     const s = procCpuSec(d);
-    if (s != null) all[d] = s;
+    if (s !== null) {
+      all[d] = s;
+    }
   }
   const u = process.cpuUsage();
   return { at: performance.now(), groups: g, all, gen: (u.user + u.system) / 1e6, machine: machineJiffies() };
 }
 
 /** Percent of one core used per group between two snapshots (100 = one full core). */
-export function cpuDelta(a, b) {
+export function cpuDelta<G extends string>(a: CpuSnapshot<G>, b: CpuSnapshot<G>): CpuUsage<G> {
   const secs = (b.at - a.at) / 1000;
-  const pct = (v) => Math.round((v / secs) * 1000) / 10;
-  const out = { seconds: Math.round(secs * 100) / 100, cores: b.machine.cpus, generator: pct(b.gen - a.gen) };
-  let known = out.generator;
-  for (const name of Object.keys(b.groups)) {
+  const pct = (v: number) => Math.round((v / secs) * 1000) / 10;
+  const cores = b.machine.cpus;
+  const generator = pct(b.gen - a.gen);
+  let known = generator;
+  const groups = {} as Record<G, number>;
+  for (const name of Object.keys(b.groups) as G[]) {
     let used = 0;
-    for (const [pid, s] of Object.entries(b.groups[name])) used += s - (a.groups[name]?.[pid] ?? 0);
-    out[name] = pct(used);
-    known += out[name];
+    for (const [pid, s] of Object.entries(b.groups[name])) {
+      used += s - (a.groups[name]?.[pid] ?? 0);
+    }
+    groups[name] = pct(used);
+    known += groups[name];
   }
   const m = { busy: b.machine.busy - a.machine.busy, total: b.machine.total - a.machine.total };
-  out.machine = m.total > 0 ? Math.round((m.busy / m.total) * out.cores * 1000) / 10 : null;
-  out.other = out.machine == null ? null : Math.round(Math.max(0, out.machine - known) * 10) / 10;
-  out.kernelIrq = pct((b.machine.irq - a.machine.irq) / ticksPerSec);
+  const machine = m.total > 0 ? Math.round((m.busy / m.total) * cores * 1000) / 10 : null;
+  const other = machine === null ? null : Math.round(Math.max(0, machine - known) * 10) / 10;
+  const kernelIrq = pct((b.machine.irq - a.machine.irq) / ticksPerSec);
   // Top other processes (not generator, not a group) by CPU in the window. Only processes
   // alive at the end are seen: short-lived ones (jest workers, tsc) stay in "other" unnamed.
-  const mine = new Set(Object.values(b.groups).flatMap((x) => Object.keys(x)));
-  const others = [];
+  const mine = new Set(Object.values<Record<string, number>>(b.groups).flatMap((x) => Object.keys(x)));
+  const others: OtherProcess[] = [];
   for (const [pid, s] of Object.entries(b.all)) {
-    if (mine.has(pid)) continue;
+    if (mine.has(pid)) {
+      continue;
+    }
     const used = s - (a.all[pid] ?? 0);
-    if (used > 0) others.push({ pid: Number(pid), name: comm(pid), pct: pct(used) });
+    if (used > 0) {
+      others.push({ pid: Number(pid), name: comm(pid), pct: pct(used) });
+    }
   }
-  out.otherProcesses = Math.round(others.reduce((t, p) => t + p.pct, 0) * 10) / 10;
-  out.topOther = others.sort((x, y) => y.pct - x.pct).slice(0, 3);
-  return out;
+  const otherProcesses = Math.round(others.reduce((t, p) => t + p.pct, 0) * 10) / 10;
+  const topOther = others.sort((x, y) => y.pct - x.pct).slice(0, 3);
+  // Groups in the middle: the key order is the JSON output's.
+  return {
+    seconds: Math.round(secs * 100) / 100,
+    cores,
+    generator,
+    ...groups,
+    machine,
+    other,
+    kernelIrq,
+    otherProcesses,
+    topOther,
+  };
 }
 
-function comm(pid) {
+function comm(pid: string): string {
   try {
     // cmdline says more than comm ("node" alone tells nothing); NUL-separated.
     const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
@@ -132,7 +199,7 @@ function comm(pid) {
 }
 
 /** Resident set size of a pid in bytes (VmRSS), or null. */
-export function rssBytes(pid) {
+export function rssBytes(pid: number): number | null {
   try {
     const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)\s+kB/m);
     return m ? Number(m[1]) * 1024 : null;
