@@ -34,6 +34,8 @@ export type RedisMode = 'private' | 'shared';
 
 export interface Instances {
   db: string;
+  /** postgres:// URL of `db`. */
+  databaseUrl: string;
   logDir: string;
   urls: string[];
   pids: number[];
@@ -99,6 +101,7 @@ export async function startInstances({
   const procs: Proc[] = [];
   const handle: Instances = {
     db,
+    databaseUrl,
     logDir,
     urls: [],
     pids: [],

@@ -10,6 +10,7 @@ import { startInstances, type Instances, type RedisMode } from './instances.js';
 import { createUsers, connectUsers, createRooms, disconnectUsers } from './clients.js';
 import { runLoad, type LoadResult } from './load.js';
 import { measureMemory, type MemoryResult } from './memory.js';
+import { measureRoomList, roomListTable, type RoomListResult } from './room-list.js';
 import { pidsByComm, postgresPids } from './cpu.js';
 import { loadTables, knee, memoryTable, type Knee, type ReportedRun } from './report.js';
 
@@ -31,6 +32,7 @@ const { values: o } = parseArgs({
     redis: { type: 'string', default: 'private' },
     memory: { type: 'boolean', default: false },
     'memory-clients': { type: 'string', default: '400,4000' },
+    'room-list': { type: 'string' },
     json: { type: 'string' },
     entry: { type: 'string', default: path.join(repo, 'dist/main.js') },
     help: { type: 'boolean', short: 'h', default: false },
@@ -52,7 +54,13 @@ const num = (v: string, name: string) => {
 const list = (v: string, name: string) => v.split(',').map((x) => num(x.trim(), name));
 
 const cfg = {
-  rates: o.sweep ? list(o.sweep, 'sweep') : o.rate ? [num(o.rate, 'rate')] : o.memory ? [] : [1000],
+  rates: o.sweep
+    ? list(o.sweep, 'sweep')
+    : o.rate
+      ? [num(o.rate, 'rate')]
+      : o.memory || o['room-list']
+        ? []
+        : [1000],
   durationS: num(o.duration, 'duration'),
   repeat: num(o.repeat, 'repeat'),
   warmupS: Number(o.warmup),
@@ -64,6 +72,8 @@ const cfg = {
   rateLimit: num(o['rate-limit'], 'rate-limit'),
   memory: o.memory,
   memoryClients: list(o['memory-clients'], 'memory-clients'),
+  /** [rooms, messages per room] for the GET /rooms measurement, or null. */
+  roomList: o['room-list'] ? (list(o['room-list'], 'room-list') as [number, number]) : null,
   entry: path.resolve(o.entry),
   redis: (['private', 'shared'] as const).find((mode: RedisMode) => mode === o.redis),
 };
@@ -193,8 +203,9 @@ const out: {
   runs: (ReportedRun & { setup?: Setup })[];
   knee: Knee | null;
   memory: MemoryResult | null;
+  roomList: RoomListResult | null;
   error?: string;
-} = { meta, runs: [], knee: null, memory: null };
+} = { meta, runs: [], knee: null, memory: null, roomList: null };
 let failed = false;
 try {
   log(
@@ -211,6 +222,10 @@ try {
   }
   if (cfg.memory) {
     out.memory = await withInstances((inst) => measureMemory(inst, { steps: cfg.memoryClients, log }));
+  }
+  if (cfg.roomList) {
+    const [rooms, messagesPerRoom] = cfg.roomList;
+    out.roomList = await withInstances((inst) => measureRoomList(inst, { rooms, messagesPerRoom, log }));
   }
 } catch (e) {
   failed = true;
@@ -249,6 +264,9 @@ if (out.knee) {
 }
 if (out.memory) {
   lines.push(memoryTable(out.memory), '');
+}
+if (out.roomList) {
+  lines.push(roomListTable(out.roomList), '');
 }
 if (out.error) {
   lines.push(`ERROR: ${out.error}`, '');

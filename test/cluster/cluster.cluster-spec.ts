@@ -177,11 +177,16 @@ describe('a cluster of three instances behind nginx', () => {
     expect(after.body).toEqual(sent.slice(1));
     seen(await request(lb).get(`/rooms/${room.id}/messages`).set(auth(bea)).expect(403));
 
-    // GET /rooms and GET /rooms/:id
+    // GET /rooms and GET /rooms/:id, with the caller's read state (§6): a
+    // sender's marker is at their newest message, the rest is unread.
+    const readState = (user: TestUser) => {
+      const lastReadSeq = Math.max(...sent.filter((m) => m.senderId === user.id).map((m) => m.seq));
+      return { lastReadSeq, unreadCount: sent.length - lastReadSeq };
+    };
     const rooms = seen(await request(lb).get('/rooms').set(auth(ben)).expect(200));
-    expect(rooms.body).toEqual([{ ...room, lastMessage: sent[2] }]);
+    expect(rooms.body).toEqual([{ ...room, lastMessage: sent[2], ...readState(ben) }]);
     const one = seen(await request(lb).get(`/rooms/${room.id}`).set(auth(ann)).expect(200));
-    expect(one.body).toEqual({ ...room, lastMessage: sent[2] });
+    expect(one.body).toEqual({ ...room, lastMessage: sent[2], ...readState(ann) });
 
     expect([...servedBy].sort()).toEqual(['app1', 'app2', 'app3']);
   });
