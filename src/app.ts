@@ -2,9 +2,11 @@ import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import type { Server } from 'node:http';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
-import { MAX_PAYLOAD_BYTES } from './common/limits.js';
+import { HTTP_TIMEOUTS, MAX_PAYLOAD_BYTES } from './common/limits.js';
 import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { LOG_LEVELS } from './config/env.js';
@@ -34,6 +36,9 @@ export async function createApp(options: AppOptions = {}): Promise<INestApplicat
       }),
   );
   app.useBodyParser('json', { limit: MAX_PAYLOAD_BYTES });
+  // Security headers on every answer, and no X-Powered-By.
+  app.use(helmet());
+  limitRequestTime(app.getHttpServer());
   app.use(refuseForeignOrigins(config));
   app.enableCors({ origin: true });
   app.useGlobalPipes(createValidationPipe());
@@ -41,6 +46,12 @@ export async function createApp(options: AppOptions = {}): Promise<INestApplicat
   app.useWebSocketAdapter(new ChatIoAdapter(app));
   app.enableShutdownHooks();
   return app;
+}
+
+function limitRequestTime(server: Server): void {
+  server.headersTimeout = HTTP_TIMEOUTS.headersMs;
+  server.requestTimeout = HTTP_TIMEOUTS.requestMs;
+  server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveMs;
 }
 
 /**

@@ -13,6 +13,20 @@ describe('users over HTTP', () => {
   });
   afterAll(() => stopInstances(instances));
 
+  it('sends security headers and no X-Powered-By, and bounds how long a request may take', async () => {
+    const response = await request(url).get('/health/live').expect(200);
+    expect(response.headers['x-powered-by']).toBeUndefined();
+    expect(response.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': expect.any(String),
+    });
+    const server = instances[0].app.getHttpServer();
+    expect([server.headersTimeout, server.requestTimeout, server.keepAliveTimeout]).toEqual([
+      66_000, 30_000, 65_000,
+    ]);
+  });
+
   describe('POST /users', () => {
     it('creates a user with a token, trimming the name (seed shape plus token)', async () => {
       const response = await request(url)
@@ -35,7 +49,14 @@ describe('users over HTTP', () => {
     });
 
     it('keeps emoji, HTML- and SQL-looking names verbatim', async () => {
-      const names = ['Zoë 👩‍💻', '<script>alert(1)</script>', "Robert'); DROP TABLE users;--"];
+      const names = [
+        'Zoë 👩‍💻',
+        '<script>alert(1)</script>',
+        "Robert'); DROP TABLE users;--",
+        'محمد',
+        '김민준',
+        '🇫🇷 Léa',
+      ];
       for (const name of names) {
         const created = await request(url).post('/users').send({ name }).expect(201);
         expect(created.body.name).toBe(name);
@@ -50,6 +71,14 @@ describe('users over HTTP', () => {
       ['a missing name', {}, 'name'],
       ['a NUL character', { name: 'a\u0000b' }, 'NUL'],
       ['an unpaired surrogate', { name: 'a\udc00b' }, 'surrogate'],
+      ['a zero-width space', { name: 'Al\u200Bice' }, 'visible'],
+      ['a right-to-left override', { name: 'Alice\u202Enimda' }, 'visible'],
+      ['a bidi isolate', { name: '\u2066Bob\u2069' }, 'visible'],
+      ['a byte order mark inside', { name: 'Bo\uFEFFb' }, 'visible'],
+      ['a tab inside', { name: 'Bo\tb' }, 'visible'],
+      ['nothing but zero-width characters', { name: '\u200B\u200C\u200D' }, 'visible'],
+      ['nothing but Hangul fillers', { name: '\u3164\u3164' }, 'visible'],
+      ['nothing but combining marks', { name: '\u0301\u0301' }, 'visible'],
       ['an avatar that is not a URL', { name: 'A', avatar: 'not a url' }, 'avatar'],
       ['a non-http avatar', { name: 'A', avatar: 'javascript:alert(1)' }, 'avatar'],
       ['an avatar over 2048 characters', { name: 'A', avatar: `https://x.io/${'a'.repeat(2040)}` }, 'avatar'],
@@ -79,7 +108,14 @@ describe('users over HTTP', () => {
       await request(url)
         .post('/users')
         .send({ name: 'A', avatar: 'x'.repeat(1024 * 1024) })
-        .expect(413);
+        .expect(413)
+        .expect(({ body }) =>
+          expect(body).toEqual({
+            statusCode: 413,
+            message: 'request entity too large',
+            error: 'Payload Too Large',
+          }),
+        );
       expect(await countUsers()).toBe(before);
     });
   });

@@ -24,23 +24,27 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private describe(exception: unknown, request: Request): [number, object] {
     if (exception instanceof HttpException) {
-      // Nest's own errors (unknown route, body too large, …) already have the shape.
+      // Nest's own errors (unknown route, …) already have the shape; the body
+      // parser's (body too large, …) carry a bare message.
       const status = exception.getStatus();
       const body = exception.getResponse();
-      return [status, typeof body === 'object' ? body : { statusCode: status, message: body }];
+      return [status, typeof body === 'object' ? body : httpError(status, body)];
     }
     const error = toChatError(exception);
     if (error) {
       const status = HTTP_STATUS_BY_CODE[error.code];
-      const message = error.details ?? error.message;
-      return [status, { statusCode: status, message, error: STATUS_CODES[status] ?? 'Error' }];
+      return [status, httpError(status, error.details ?? error.message)];
     }
     const requestId = randomUUID();
     this.logger.error(
       `${request.method} ${request.url} failed (request ${requestId})`,
       exception instanceof Error ? exception.stack : String(exception),
     );
-    const body = { statusCode: 500, message: 'Internal server error', error: 'Internal Server Error' };
-    return [500, { ...body, requestId }];
+    return [500, { ...httpError(500, 'Internal server error'), requestId }];
   }
+}
+
+/** Nest's usual error body. */
+function httpError(status: number, message: string | string[]) {
+  return { statusCode: status, message, error: STATUS_CODES[status] ?? 'Error' };
 }

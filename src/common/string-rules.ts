@@ -22,6 +22,36 @@ export const StorableText = () =>
     },
   });
 
+// Control, format (zero-width spaces and joiners, bidi overrides and
+// isolates, BOM), private-use, unassigned and line/paragraph separators.
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
+// Letters that render as blank space: the Hangul fillers and the blank braille pattern.
+const BLANK_LETTERS = /[\u115F\u1160\u3164\uFFA0\u2800]/gu;
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+// The one format character with a visible use: the zero-width joiner inside an
+// emoji sequence (👩‍💻 is 👩, U+200D, 💻), between two pictographs.
+const EMOJI_JOINER = /(?<=\p{Extended_Pictographic}\uFE0F?)\u200D(?=\p{Extended_Pictographic})/gu;
+
+/**
+ * A name people can see and cannot be fooled by (§5): no control or format
+ * characters (a right-to-left override, U+202E, makes "Alice", U+202E, "nimda" read as
+ * "Aliceadmin"),
+ * and at least one character that shows.
+ */
+export const VisibleName = () =>
+  ValidateBy({
+    name: 'visibleName',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value !== 'string' ||
+        (!INVISIBLE_OR_CONTROL.test(value.replace(EMOJI_JOINER, '')) &&
+          VISIBLE.test(value.replace(BLANK_LETTERS, ''))),
+      defaultMessage: buildMessage(
+        (each) => `${each}$property must be visible text without control or format characters`,
+      ),
+    },
+  });
+
 /** Non-empty once surrounding white space is ignored; the value is kept as sent. */
 export const NotBlank = () =>
   ValidateBy({

@@ -1,5 +1,5 @@
 import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
-import { StorableText } from '../../common/string-rules.js';
+import { StorableText, VisibleName } from '../../common/string-rules.js';
 import { Trim } from '../../common/transforms.js';
 
 export class CreateUserDto {
@@ -7,6 +7,7 @@ export class CreateUserDto {
   @IsString()
   @Length(1, 64)
   @StorableText()
+  @VisibleName()
   name: string;
 
   @IsOptional()
