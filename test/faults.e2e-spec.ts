@@ -70,6 +70,31 @@ describe('when Redis goes away', () => {
     })) as any;
     await bobInbox.waitFor('message_created', (e) => e.message.messageId === after.message.messageId);
   });
+
+  it('holds the send limit per instance while Redis is away instead of letting everything through', async () => {
+    await redis.kill();
+    await waitUntil(
+      async () => (await readiness(instances[0].url)) === 503,
+      15_000,
+      'not ready without Redis',
+    );
+    const acks = (await Promise.all(
+      Array.from({ length: 80 }, (_, i) =>
+        emit(aliceSocket, 'create_message', { roomId, messageId: randomUUID(), content: `flood ${i}` }),
+      ),
+    )) as any[];
+    const sent = acks.filter((a) => a.status === 'success').length;
+    // This instance's own bucket: a burst of 40 plus what refills meanwhile.
+    expect(sent).toBeGreaterThanOrEqual(40);
+    expect(sent).toBeLessThan(60);
+    expect(acks.filter((a) => a.error?.code === 'rate_limited')).toHaveLength(80 - sent);
+    await redis.restart();
+    await waitUntil(
+      async () => (await readiness(instances[0].url)) === 200,
+      15_000,
+      'ready once Redis is back',
+    );
+  });
 });
 
 describe('when Postgres goes away', () => {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
 import { FailureEpisodes } from '../common/failure-episodes.js';
 import { AppConfig } from '../config/app-config.js';
-import { TokenBuckets, type Rate } from './token-buckets.js';
+import { LocalTokenBuckets, TokenBuckets, type Rate } from './token-buckets.js';
 
 /**
  * The per-user limits (§5, §11), each a token bucket shared by all of the
@@ -19,7 +19,16 @@ const REFUSALS: Record<Limit, string> = {
 
 @Injectable()
 export class RateLimiter {
-  private readonly outage = new FailureEpisodes(new Logger(RateLimiter.name), 'rate limit not checked');
+  private readonly outage = new FailureEpisodes(
+    new Logger(RateLimiter.name),
+    'rate limits held per instance (the shared buckets did not answer)',
+  );
+  /**
+   * While the shared buckets are away, each instance holds every limit on
+   * its own: a user spread over N instances gets at most N times the rate,
+   * never an unlimited one.
+   */
+  private readonly fallback = new LocalTokenBuckets();
   private readonly rates: Record<Limit, Rate>;
 
   constructor(
@@ -37,14 +46,14 @@ export class RateLimiter {
   }
 
   private async tryTake(limit: Limit, userId: string): Promise<boolean> {
+    const key = `rate:${limit}:${userId}`;
     try {
-      const allowed = await this.buckets.take(`rate:${limit}:${userId}`, this.rates[limit]);
+      const allowed = await this.buckets.take(key, this.rates[limit]);
       this.outage.succeeded();
       return allowed;
     } catch (error) {
-      // Losing the limiter must not stop people from talking: fail open.
       this.outage.failed(error);
-      return true;
+      return this.fallback.take(key, this.rates[limit]);
     }
   }
 }
