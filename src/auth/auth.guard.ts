@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ChatError } from '../common/chat-error.js';
 import type { AuthenticatedRequest } from './current-user.decorator.js';
 import { IS_PUBLIC } from './public.decorator.js';
-import { TokenService } from './token.service.js';
+import { Authenticator } from './authenticator.js';
 
 /**
  * Global HTTP guard: every route needs a bearer token unless marked @Public().
@@ -12,11 +12,11 @@ import { TokenService } from './token.service.js';
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
-    private readonly tokens: TokenService,
+    private readonly authenticator: Authenticator,
     private readonly reflector: Reflector,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
@@ -25,11 +25,14 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const userId = this.tokens.verify(bearerToken(request.headers.authorization));
-    if (!userId) {
-      throw new ChatError('unauthorized', 'A valid bearer token is required');
+    const claims = await this.authenticator.authenticate(bearerToken(request.headers.authorization));
+    if (!claims) {
+      throw new ChatError(
+        'unauthorized',
+        'A valid bearer token is required: unexpired, not revoked (POST /auth/refresh renews one in time)',
+      );
     }
-    request.userId = userId;
+    request.userId = claims.userId;
     return true;
   }
 }

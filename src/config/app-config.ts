@@ -16,6 +16,9 @@ export class AppConfig {
   /** Null: no Redis; broadcasts and rate limits stay in this process. */
   readonly redisUrl: string | null;
   readonly authSecret: string;
+  readonly tokenTtlSeconds: number;
+  /** Tokens of the first format are refused from this moment on. */
+  readonly legacyTokensUntil: Date;
   /** `null` means every origin is allowed. */
   readonly corsOrigins: ReadonlySet<string> | null;
   readonly rateLimit: Rate;
@@ -31,6 +34,8 @@ export class AppConfig {
     this.databasePoolSize = env.DATABASE_POOL_SIZE;
     this.redisUrl = env.REDIS_URL ?? null;
     this.authSecret = env.AUTH_SECRET ?? localSecret(this.dataDir);
+    this.tokenTtlSeconds = seconds(env.TOKEN_TTL);
+    this.legacyTokensUntil = new Date(env.LEGACY_TOKENS_UNTIL);
     this.corsOrigins = parseOrigins(env.CORS_ORIGINS);
     this.rateLimit = { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST };
     const signals = env.SIGNAL_RATE_LIMIT_PER_SECOND;
@@ -50,6 +55,14 @@ export class AppConfig {
     // there is no cross-site request to guard against.
     return origin === undefined || this.corsOrigins === null || this.corsOrigins.has(origin);
   }
+}
+
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
+
+/** "30d" → 2,592,000; a bare number is seconds (the format Env checked). */
+function seconds(duration: string): number {
+  const [, amount, unit] = /^(\d+)([smhd]?)$/.exec(duration)!;
+  return Number(amount) * SECONDS_PER_UNIT[(unit || 's') as keyof typeof SECONDS_PER_UNIT];
 }
 
 function parseOrigins(value: string): ReadonlySet<string> | null {

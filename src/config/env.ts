@@ -2,6 +2,7 @@ import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -62,6 +63,17 @@ export class Env extends DatabaseEnv {
   @IsString({ message: 'AUTH_SECRET is required with DATABASE_URL: every instance must share it' })
   @MinLength(32, { message: 'AUTH_SECRET must be at least 32 characters' })
   AUTH_SECRET?: string;
+
+  /** How long a token is valid: seconds, or a number with s, m, h or d. */
+  @Matches(/^\d+[smhd]?$/, { message: 'TOKEN_TTL must be a duration such as 3600, 90m, 12h or 30d' })
+  TOKEN_TTL = '30d';
+
+  /**
+   * Until when tokens of the first format (`userId.signature`, no expiry)
+   * are still accepted; POST /auth/refresh exchanges one for a current token.
+   */
+  @IsISO8601({ strict: true }, { message: 'LEGACY_TOKENS_UNTIL must be an ISO 8601 date' })
+  LEGACY_TOKENS_UNTIL = '2027-03-01T00:00:00Z';
 
   /** Comma-separated origins allowed for HTTP (CORS) and the socket handshake, or `*`. */
   @IsString()

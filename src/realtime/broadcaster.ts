@@ -39,4 +39,9 @@ export class Broadcaster {
       this.server?.to(recipientIds.map(userChannel)).emit('typing', { type: 'typing', ...state });
     }
   }
+
+  /** Disconnects every socket of the user on every instance (the adapter carries it). */
+  disconnectUser(userId: string): void {
+    this.server?.in(userChannel(userId)).disconnectSockets(true);
+  }
 }

@@ -1,12 +1,13 @@
 import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
-import { TokenService } from '../auth/token.service.js';
+import { Authenticator } from '../auth/authenticator.js';
 import { ChatError } from '../common/chat-error.js';
 import { toChatError } from '../common/to-chat-error.js';
 import { Drain } from '../lifecycle/drain.js';
 import { Broadcaster } from './broadcaster.js';
 import { ACTION_NAMES, findAction, type ActionName } from './action-table.js';
 import { closeLocalSockets } from './close-sockets.js';
+import { disconnectAtExpiry } from './session-expiry.js';
 import { userChannel, type ActionAck, type ChatServer, type ChatSocket } from './events.js';
 import { SocketActions } from './socket-actions.js';
 
@@ -19,7 +20,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeAp
   private server: ChatServer | null = null;
 
   constructor(
-    private readonly tokens: TokenService,
+    private readonly authenticator: Authenticator,
     private readonly actions: SocketActions,
     private readonly broadcaster: Broadcaster,
     private readonly drain: Drain,
@@ -28,16 +29,21 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeAp
   afterInit(server: ChatServer): void {
     this.server = server;
     this.broadcaster.attach(server);
-    // Authenticate at the handshake with the same verifier as HTTP: a socket
+    // Authenticate at the handshake with the same check as HTTP: a socket
     // without a valid token never connects.
     server.use((socket, next) => {
-      const userId = this.tokens.verify((socket.handshake.auth as { token?: unknown }).token);
-      if (!userId) {
-        next(new Error('unauthorized'));
-        return;
-      }
-      socket.data.userId = userId;
-      next();
+      this.authenticator.authenticate((socket.handshake.auth as { token?: unknown }).token).then(
+        (claims) => {
+          if (!claims) {
+            next(new Error('unauthorized'));
+            return;
+          }
+          socket.data.userId = claims.userId;
+          socket.data.expiresAt = claims.expiresAt;
+          next();
+        },
+        () => next(new Error('unavailable')), // the token version could not be read: retry
+      );
     });
   }
 
@@ -72,6 +78,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeAp
       listen(name, (s, payload, ack) => this.perform(s, name, payload, ack));
     }
     listen('message', (s, payload, ack) => this.route(s, payload, ack));
+    disconnectAtExpiry(socket, socket.data.expiresAt);
     await socket.join(userChannel(socket.data.userId));
   }
 

@@ -62,6 +62,8 @@ export const userChannel = (userId: string): string => `user:${userId}`;
 /** What the handshake leaves on every socket. */
 interface SocketData {
   userId: string;
+  /** When the token it connected with expires; the socket is disconnected then. */
+  expiresAt: Date;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;

@@ -22,7 +22,7 @@ export class UsersService {
   async create(dto: CreateUserDto): Promise<{ user: User; token: string }> {
     const user = { id: newId('user'), name: dto.name, avatar: dto.avatar ?? null };
     await this.users.insert(user);
-    return { user, token: this.tokens.issue(user.id) };
+    return { user, token: this.tokens.issue(user.id, 0).token }; // a new user's token version is 0
   }
 
   /** Everyone but the caller, by name then id, in keyset pages. */
