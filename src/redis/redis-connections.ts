@@ -27,6 +27,9 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // Auto-pipelined publishes leave on the next setImmediate; QUIT is sent
+    // at once and would overtake (and fail) the last broadcasts of shutdown.
+    await new Promise((resolve) => setImmediate(resolve));
     const clients = [this.commands, this.pub, this.sub];
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
