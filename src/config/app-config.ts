@@ -19,6 +19,7 @@ export class AppConfig {
   readonly corsOrigins: ReadonlySet<string> | null;
   readonly rateLimit: { perSecond: number; burst: number };
   readonly shutdownTimeoutMs: number;
+  readonly presenceHeartbeatMs: number;
   readonly logLevel: LogLevel;
   readonly logJson: boolean;
 
@@ -32,6 +33,7 @@ export class AppConfig {
     this.corsOrigins = parseOrigins(env.CORS_ORIGINS);
     this.rateLimit = { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.presenceHeartbeatMs = env.PRESENCE_HEARTBEAT_MS;
     this.logLevel = env.LOG_LEVEL;
     this.logJson = env.LOG_FORMAT === 'json';
   }
