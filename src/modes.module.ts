@@ -1,6 +1,8 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { AppConfig } from './config/app-config.js';
 import { EmbeddedSql, PostgresSql, Sql } from './database/sql.js';
+import { LocalPresenceStore, PresenceStore } from './presence/presence-store.js';
+import { RedisPresenceStore } from './presence/redis-presence-store.js';
 import { LocalTokenBuckets, TokenBuckets } from './rate-limit/token-buckets.js';
 import { RedisTokenBuckets } from './rate-limit/redis-token-buckets.js';
 import { Backplane, InProcessBackplane, RedisBackplane } from './redis/backplane.js';
@@ -9,8 +11,8 @@ import { RedisConnections } from './redis/redis-connections.js';
 /**
  * How this instance runs, decided once at start and nowhere else: with a
  * Postgres server (DATABASE_URL) or the embedded PGlite, and with Redis
- * (REDIS_URL) carrying broadcasts and rate limits between instances or this
- * process alone. Everything that differs between the modes is a port
+ * (REDIS_URL) carrying broadcasts, rate limits and presence between
+ * instances or this process alone. Everything that differs between the modes is a port
  * provided here; the rest of the code only ever sees the ports.
  */
 @Module({})
@@ -23,7 +25,7 @@ export class ModesModule {
         { provide: Sql, useClass: config.databaseUrl === null ? EmbeddedSql : PostgresSql },
         ...(config.redisUrl === null ? IN_PROCESS : redis(config.redisUrl)),
       ],
-      exports: [Sql, TokenBuckets, Backplane],
+      exports: [Sql, TokenBuckets, Backplane, PresenceStore],
     };
   }
 }
@@ -31,10 +33,12 @@ export class ModesModule {
 const IN_PROCESS: Provider[] = [
   { provide: TokenBuckets, useFactory: () => new LocalTokenBuckets() },
   { provide: Backplane, useClass: InProcessBackplane },
+  { provide: PresenceStore, useFactory: () => new LocalPresenceStore() },
 ];
 
 const redis = (url: string): Provider[] => [
   { provide: RedisConnections, useFactory: () => RedisConnections.open(url) },
   { provide: TokenBuckets, useClass: RedisTokenBuckets },
   { provide: Backplane, useClass: RedisBackplane },
+  { provide: PresenceStore, useClass: RedisPresenceStore },
 ];
