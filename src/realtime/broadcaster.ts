@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { MessageResponse } from '../messages/message.response.js';
 import type { RoomResponse } from '../rooms/room.response.js';
-import { userChannel, type ChatServer } from './events.js';
+import { userChannel, type ChatServer, type PresenceEvent } from './events.js';
 
 /**
  * Delivers domain events to every connected socket of the given users, on
@@ -26,5 +26,12 @@ export class Broadcaster {
     this.server
       ?.to(participantIds.map(userChannel))
       .emit('message_created', { type: 'message_created', message });
+  }
+
+  presence(event: PresenceEvent, userIds: readonly string[]): void {
+    // An empty list would address every socket, not none.
+    if (userIds.length > 0) {
+      this.server?.to(userIds.map(userChannel)).emit('presence', event);
+    }
   }
 }

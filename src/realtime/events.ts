@@ -14,6 +14,15 @@ export interface MessageCreatedEvent {
   message: MessageResponse;
 }
 
+/** §8: a user came online or went offline; sent to everyone who shares a room with them. */
+export interface PresenceEvent {
+  type: 'presence';
+  userId: string;
+  online: boolean;
+  /** When the last socket went away; null while online. */
+  lastSeenAt: string | null;
+}
+
 export interface ActionFailure {
   status: 'error';
   error: { code: ErrorCode; message: string; details?: string[] };
@@ -33,6 +42,7 @@ export type ActionAck<A extends ActionName = ActionName> = ActionSuccess<A> | Ac
 export interface ServerToClientEvents {
   room_created: (event: RoomCreatedEvent) => void;
   message_created: (event: MessageCreatedEvent) => void;
+  presence: (event: PresenceEvent) => void;
   exception: (event: ExceptionEvent) => void;
 }
 
