@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { OutageLog } from '../common/outage-log.js';
 import { withTimeout } from '../common/with-timeout.js';
 import { AppConfig } from '../config/app-config.js';
-import { RedisConnections } from '../redis/redis-connections.js';
+import { MAX_RECONNECT_DELAY_MS, RedisConnections } from '../redis/redis-connections.js';
 import { PresenceStore } from './presence-store.js';
 import { SocketCounts } from './socket-counts.js';
 
@@ -56,22 +56,33 @@ if not redis.call('ZSCORE', instances, me) then return -1 end
 return part(me, own, ARGV[2])`;
 
 /**
- * Registers this instance and makes its user set exactly ARGV[2..]: the
- * users with a socket here. Answers the changes, flat: user, 1|0, user, 1|0…
+ * Registers this instance and makes its user set exactly the users with a
+ * socket here: ARGV[2] of them, from ARGV[3]; after them, the users whose
+ * last socket here left while Redis could not be told. Those are reported
+ * offline whenever no instance holds them any more, even if Redis had lost
+ * them already (a restart): their room-mates last heard them online.
+ * Answers the changes, flat: user, 1|0, user, 1|0…
  */
 const SYNC = `${HELPERS}
 redis.call('ZADD', instances, now(), me)
+local last = 2 + tonumber(ARGV[2])
 local wanted, changes = {}, {}
-for i = 2, #ARGV do wanted[ARGV[i]] = true end
-for _, user in ipairs(redis.call('SMEMBERS', own)) do
-  if not wanted[user] and part(me, own, user) == 1 then
-    changes[#changes + 1] = user; changes[#changes + 1] = 0
+local function change(user, online)
+  changes[#changes + 1] = user; changes[#changes + 1] = online
+end
+for i = 3, last do wanted[ARGV[i]] = true end
+for i = last + 1, #ARGV do
+  local user = ARGV[i]
+  if not wanted[user] then
+    part(me, own, user)
+    if redis.call('EXISTS', '${USER_INSTANCES}' .. user) == 0 then change(user, 0) end
   end
 end
-for i = 2, #ARGV do
-  if join(me, own, ARGV[i]) == 1 then
-    changes[#changes + 1] = ARGV[i]; changes[#changes + 1] = 1
-  end
+for _, user in ipairs(redis.call('SMEMBERS', own)) do
+  if not wanted[user] and part(me, own, user) == 1 then change(user, 0) end
+end
+for i = 3, last do
+  if join(me, own, ARGV[i]) == 1 then change(ARGV[i], 1) end
 end
 return changes`;
 
@@ -120,6 +131,13 @@ type Scripts = Record<keyof typeof SCRIPTS, (...args: string[]) => Promise<unkno
 const DEAD_AFTER_BEATS = 3;
 /** A presence call Redis has not answered by then fails; the next heartbeat puts things right. */
 const CALL_TIMEOUT_MS = 1_000;
+/**
+ * After a reconnect, re-asserting waits this long: by then every instance
+ * has reconnected too (each retries at least every MAX_RECONNECT_DELAY_MS)
+ * and its adapter is subscribed again, so the changes announced reach
+ * everyone instead of a Redis nobody listens to yet.
+ */
+const RESUBSCRIBED_AFTER_MS = MAX_RECONNECT_DELAY_MS + 1_000;
 const NOT_REGISTERED = -1;
 
 /**
@@ -139,7 +157,6 @@ const NOT_REGISTERED = -1;
 export class RedisPresenceStore extends PresenceStore implements OnApplicationBootstrap {
   private readonly outage = new OutageLog(new Logger('Presence'), 'presence in Redis');
   private readonly instanceId = randomUUID();
-  private readonly keys: string[];
   private readonly scripts: Scripts;
   private readonly sockets = new SocketCounts();
   /** Users whose last socket here left while Redis could not be told, and when. */
@@ -147,6 +164,8 @@ export class RedisPresenceStore extends PresenceStore implements OnApplicationBo
   private readonly commands: Redis;
   private readonly heartbeatMs: number;
   private outOfSync = true;
+  /** No re-assertion before then (see RESUBSCRIBED_AFTER_MS). */
+  private syncAfter = 0;
   private syncing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private leaving = false;
@@ -155,16 +174,20 @@ export class RedisPresenceStore extends PresenceStore implements OnApplicationBo
     super();
     this.commands = commands;
     this.heartbeatMs = config.presenceHeartbeatMs;
-    this.keys = [ONLINE, INSTANCES, `${INSTANCE_USERS}${this.instanceId}`];
+    const keys = [ONLINE, INSTANCES, `${INSTANCE_USERS}${this.instanceId}`];
     const scripts: Partial<Scripts> = {};
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       // Sent once, then called by its SHA (EVALSHA).
-      commands.defineCommand(`presence${name}`, { lua, numberOfKeys: 3 });
+      commands.defineCommand(`presence${name}`, { lua, numberOfKeys: keys.length });
       const command = (commands as unknown as Record<string, Scripts[keyof Scripts]>)[`presence${name}`];
-      scripts[name as keyof Scripts] = (...args) =>
-        command.call(commands, ...this.keys, this.instanceId, ...args);
+      scripts[name as keyof Scripts] = (...args) => command.call(commands, ...keys, this.instanceId, ...args);
     }
     this.scripts = scripts as Scripts;
+    // Reconnected: Redis may have restarted empty, or missed changes.
+    commands.on('ready', () => {
+      this.outOfSync = true;
+      this.syncAfter = Date.now() + RESUBSCRIBED_AFTER_MS;
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -220,19 +243,25 @@ export class RedisPresenceStore extends PresenceStore implements OnApplicationBo
     try {
       const answer = await this.call(online ? this.scripts.JOIN(userId) : this.scripts.PART(userId));
       this.outage.recovered();
-      if (answer === NOT_REGISTERED) {
-        if (!online) {
-          this.departures.set(userId, at);
-        }
-        await this.sync();
-      } else if (answer === 1) {
+      if (answer === 1) {
         this.report({ userId, online, at });
+      } else if (answer === NOT_REGISTERED) {
+        this.missed(userId, online, at);
+        if (Date.now() >= this.syncAfter) {
+          await this.sync();
+        }
       }
     } catch (error) {
       this.failed(error);
-      if (!online) {
-        this.departures.set(userId, at);
-      }
+      this.missed(userId, online, at);
+    }
+  }
+
+  /** Redis did not take the change: the next re-assertion carries it. */
+  private missed(userId: string, online: boolean, at: Date): void {
+    this.outOfSync = true;
+    if (!online) {
+      this.departures.set(userId, at);
     }
   }
 
@@ -251,14 +280,23 @@ export class RedisPresenceStore extends PresenceStore implements OnApplicationBo
       return;
     }
     this.outOfSync = false; // before sending: a failure from now on marks it again
-    const changes = (await this.call(this.scripts.SYNC(...this.sockets.users()))) as (string | number)[];
+    const users = this.sockets.users();
+    const departures = [...this.departures];
+    const departed = departures.map(([userId]) => userId);
+    const answer = await this.call(this.scripts.SYNC(String(users.length), ...users, ...departed));
+    const changes = answer as (string | number)[];
     const now = new Date();
+    for (const [userId, at] of departures) {
+      if (this.departures.get(userId) === at) {
+        this.departures.delete(userId);
+      }
+    }
+    const departedAt = new Map(departures);
     for (let i = 0; i < changes.length; i += 2) {
       const userId = String(changes[i]);
       const online = changes[i + 1] === 1;
-      this.report({ userId, online, at: online ? now : (this.departures.get(userId) ?? now) });
+      this.report({ userId, online, at: online ? now : (departedAt.get(userId) ?? now) });
     }
-    this.departures.clear();
   }
 
   private async beat(): Promise<void> {
@@ -269,7 +307,7 @@ export class RedisPresenceStore extends PresenceStore implements OnApplicationBo
         ...string[],
       ];
       this.outage.recovered();
-      if (registered === 0 || this.outOfSync) {
+      if ((registered === 0 || this.outOfSync) && Date.now() >= this.syncAfter) {
         await this.sync();
       }
       for (let i = 0; i < reaped.length; i += 2) {
