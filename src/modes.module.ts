@@ -3,6 +3,8 @@ import type { AppConfig } from './config/app-config.js';
 import { EmbeddedSql, PostgresSql, Sql } from './database/sql.js';
 import { Cooldowns, LocalCooldowns } from './rate-limit/cooldowns.js';
 import { RedisCooldowns } from './rate-limit/redis-cooldowns.js';
+import { LocalPresenceStore, PresenceStore } from './presence/presence-store.js';
+import { RedisPresenceStore } from './presence/redis-presence-store.js';
 import { RedisTokenBuckets } from './rate-limit/redis-token-buckets.js';
 import { LocalTokenBuckets, TokenBuckets } from './rate-limit/token-buckets.js';
 import { Backplane, InProcessBackplane, RedisBackplane } from './redis/backplane.js';
@@ -11,8 +13,8 @@ import { RedisConnections } from './redis/redis-connections.js';
 /**
  * How this instance runs, decided once at start and nowhere else: with a
  * Postgres server (DATABASE_URL) or the embedded PGlite, and with Redis
- * (REDIS_URL) carrying broadcasts and rate limits between instances or this
- * process alone. Everything that differs between the modes is a port
+ * (REDIS_URL) carrying broadcasts, rate limits and presence between
+ * instances or this process alone. Everything that differs between the modes is a port
  * provided here; the rest of the code only ever sees the ports.
  */
 @Module({})
@@ -25,7 +27,7 @@ export class ModesModule {
         { provide: Sql, useClass: config.databaseUrl === null ? EmbeddedSql : PostgresSql },
         ...(config.redisUrl === null ? IN_PROCESS : redis(config.redisUrl)),
       ],
-      exports: [Sql, TokenBuckets, Cooldowns, Backplane],
+      exports: [Sql, TokenBuckets, Cooldowns, Backplane, PresenceStore],
     };
   }
 }
@@ -34,6 +36,7 @@ const IN_PROCESS: Provider[] = [
   { provide: TokenBuckets, useFactory: () => new LocalTokenBuckets() },
   { provide: Cooldowns, useFactory: () => new LocalCooldowns() },
   { provide: Backplane, useClass: InProcessBackplane },
+  { provide: PresenceStore, useFactory: () => new LocalPresenceStore() },
 ];
 
 const redis = (url: string): Provider[] => [
@@ -41,4 +44,5 @@ const redis = (url: string): Provider[] => [
   { provide: TokenBuckets, useClass: RedisTokenBuckets },
   { provide: Cooldowns, useClass: RedisCooldowns },
   { provide: Backplane, useClass: RedisBackplane },
+  { provide: PresenceStore, useClass: RedisPresenceStore },
 ];

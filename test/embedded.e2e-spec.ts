@@ -5,17 +5,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { history } from './factories/rooms.js';
 import { createUser } from './factories/users.js';
-import { startInstances, stopInstances, type Instance } from './setup/instances.js';
+import { embeddedEnv, startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, Inbox, request as emit } from './setup/sockets.js';
-
-// No DATABASE_URL, REDIS_URL or AUTH_SECRET: what a newcomer gets from a
-// bare `npm start`. Empty values count as unset.
-const nothingConfigured = (dataDir: string) => ({
-  DATABASE_URL: '',
-  REDIS_URL: '',
-  AUTH_SECRET: '',
-  DATA_DIR: dataDir,
-});
 
 describe('embedded single-instance mode (PGlite, in-process broadcasts)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-embedded-'));
@@ -28,7 +19,7 @@ describe('embedded single-instance mode (PGlite, in-process broadcasts)', () => 
   });
 
   it('serves the contract with no services, and keeps data and tokens across a restart', async () => {
-    instance = await startInstances(1, nothingConfigured(dataDir));
+    instance = await startInstances(1, embeddedEnv(dataDir));
     expect(readdirSync(dataDir).sort()).toEqual(['auth-secret', 'pg']);
     const url = instance[0].url;
     const [alice, bob] = await Promise.all([createUser(url, 'Alice'), createUser(url, 'Bob')]);
@@ -61,7 +52,7 @@ describe('embedded single-instance mode (PGlite, in-process broadcasts)', () => 
 
     closeAllClients();
     await stopInstances(instance);
-    instance = await startInstances(1, nothingConfigured(dataDir));
+    instance = await startInstances(1, embeddedEnv(dataDir));
     const again = instance[0].url;
     const kept = await history(again, bob, room.room.id);
     expect(kept.map((m) => m.content)).toEqual(['m1', 'm2', 'm3']);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createRoom, history } from './factories/rooms.js';
-import { createUser, type TestUser } from './factories/users.js';
+import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { PrivateRedis } from './setup/redis-server.js';
 import { closeAllClients, connect, Inbox, request as emit, sleep, type ChatClient } from './setup/sockets.js';
@@ -190,5 +190,56 @@ describe('graceful shutdown', () => {
       closeAllClients();
       await postgres.stop();
     }
+  });
+});
+
+describe('presence when Redis restarts empty', () => {
+  let redis: PrivateRedis;
+  let instances: Instance[];
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    instances = await startInstances(2, { REDIS_URL: redis.url, PRESENCE_HEARTBEAT_MS: '300' });
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+    await redis.kill();
+  });
+
+  it('is right again without restarting instances, announcing who came and went meanwhile', async () => {
+    const [one, two] = instances.map((i) => i.url);
+    const [alice, bob, carol, dave] = await Promise.all([1, 2, 3, 4].map(() => createUser(one)));
+    await createRoom(one, bob, [alice, carol, dave]);
+    const bobInbox = new Inbox(await connect(two, bob.token));
+    const heard = (user: TestUser, online: boolean) =>
+      bobInbox.waitFor('presence', (e) => e.userId === user.id && e.online === online, 15_000);
+    const aliceSocket = await connect(one, alice.token);
+    const carolSocket = await connect(one, carol.token);
+    await Promise.all([heard(alice, true), heard(carol, true)]);
+
+    await redis.kill();
+    // Connecting and leaving go on without Redis.
+    const carolLeft = Date.now();
+    carolSocket.disconnect();
+    await connect(one, dave.token);
+    await sleep(500);
+    await redis.restart(); // with none of the presence keys
+
+    const [carolOffline] = await Promise.all([heard(carol, false), heard(dave, true)]);
+    expect(Math.abs(Date.parse(carolOffline.lastSeenAt) - carolLeft)).toBeLessThan(1_000);
+    const presence = async (user: TestUser) =>
+      (await request(two).get(`/users/${user.id}`).set(auth(bob)).expect(200)).body;
+    await waitUntil(
+      async () => (await presence(alice)).online && (await presence(bob)).online,
+      15_000,
+      'everyone still connected shown online',
+    );
+    expect(await presence(carol)).toMatchObject({ online: false, lastSeenAt: carolOffline.lastSeenAt });
+    expect(await presence(dave)).toMatchObject({ online: true, lastSeenAt: null });
+
+    // And changes from now on are announced at once, as before.
+    aliceSocket.disconnect();
+    await heard(alice, false);
   });
 });

@@ -142,7 +142,7 @@ describe('users over HTTP', () => {
       await request(url).get('/users').set('Authorization', `Bearer ${forged}`).expect(401);
     });
 
-    it('lists everyone but the caller in seed shape, by name then id, filtered by q', async () => {
+    it('lists everyone but the caller in seed shape plus presence, by name then id, filtered by q', async () => {
       const response = await request(url)
         .get('/users')
         .query({ q: tag.toUpperCase() })
@@ -150,7 +150,7 @@ describe('users over HTTP', () => {
         .expect(200);
       const expected = [...others]
         .sort((x, y) => (x.name === y.name ? (x.id < y.id ? -1 : 1) : x.name < y.name ? -1 : 1))
-        .map(({ id, name, avatar }) => ({ id, name, avatar }));
+        .map(({ id, name, avatar }) => ({ id, name, avatar, online: false, lastSeenAt: null }));
       expect(response.body).toEqual(expected);
     });
 

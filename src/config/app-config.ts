@@ -24,6 +24,7 @@ export class AppConfig {
   readonly rateLimit: Rate;
   readonly signalRateLimit: Rate;
   readonly shutdownTimeoutMs: number;
+  readonly presenceHeartbeatMs: number;
   readonly logLevel: LogLevel;
   readonly logJson: boolean;
 
@@ -41,6 +42,7 @@ export class AppConfig {
     const signals = env.SIGNAL_RATE_LIMIT_PER_SECOND;
     this.signalRateLimit = { perSecond: signals, burst: signals };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.presenceHeartbeatMs = env.PRESENCE_HEARTBEAT_MS;
     this.logLevel = env.LOG_LEVEL;
     this.logJson = env.LOG_FORMAT === 'json';
   }

@@ -14,7 +14,14 @@ describe('validateEnv', () => {
       CORS_ORIGINS: '*',
       RATE_LIMIT_PER_SECOND: 20,
       RATE_LIMIT_BURST: 40,
+      PRESENCE_HEARTBEAT_MS: 5_000,
     });
+  });
+
+  it('keeps the presence heartbeat short enough for a dead instance to show within 30 s', () => {
+    expect(validateEnv({ ...valid, PRESENCE_HEARTBEAT_MS: '500' }).PRESENCE_HEARTBEAT_MS).toBe(500);
+    expect(() => validateEnv({ ...valid, PRESENCE_HEARTBEAT_MS: '10000' })).toThrow(/PRESENCE_HEARTBEAT_MS/);
+    expect(() => validateEnv({ ...valid, PRESENCE_HEARTBEAT_MS: 'soon' })).toThrow(/PRESENCE_HEARTBEAT_MS/);
   });
 
   it('names every bad variable', () => {

@@ -101,6 +101,18 @@ export class Env extends DatabaseEnv {
   @Min(0)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
+  /**
+   * How often an instance tells Redis it is alive; one silent for three
+   * intervals is dead and its users go offline. At most 7,500 ms, so a
+   * killed instance's users are shown offline within §8's 30 s (three
+   * intervals to go stale, one more for a survivor to notice).
+   */
+  @ToInt()
+  @IsInt()
+  @Min(50)
+  @Max(7_500)
+  PRESENCE_HEARTBEAT_MS = 5_000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'log';
 

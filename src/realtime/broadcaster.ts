@@ -3,7 +3,7 @@ import type { MessageResponse } from '../messages/message.response.js';
 import type { ReadMarker } from '../rooms/room.js';
 import type { RoomResponse } from '../rooms/room.response.js';
 import type { TypingState } from '../rooms/typing.service.js';
-import { userChannel, type ChatServer } from './events.js';
+import { userChannel, type ChatServer, type PresenceEvent } from './events.js';
 
 /**
  * Delivers domain events to every connected socket of the given users, on
@@ -43,5 +43,12 @@ export class Broadcaster {
   /** Disconnects every socket of the user on every instance (the adapter carries it). */
   disconnectUser(userId: string): void {
     this.server?.in(userChannel(userId)).disconnectSockets(true);
+  }
+
+  presence(event: PresenceEvent, userIds: readonly string[]): void {
+    // An empty list would address every socket, not none.
+    if (userIds.length > 0) {
+      this.server?.to(userIds.map(userChannel)).emit('presence', event);
+    }
   }
 }

@@ -1,9 +1,15 @@
 import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
+import {
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
 import { Authenticator } from '../auth/authenticator.js';
 import { ChatError } from '../common/chat-error.js';
 import { toChatError } from '../common/to-chat-error.js';
 import { Drain } from '../lifecycle/drain.js';
+import { PresenceService } from '../users/presence.service.js';
 import { Broadcaster } from './broadcaster.js';
 import { ACTION_NAMES, findAction, type ActionName } from './action-table.js';
 import { closeLocalSockets } from './close-sockets.js';
@@ -15,7 +21,9 @@ type AckFn = ((answer: ActionAck) => void) | undefined;
 type ActionHandler = (socket: ChatSocket, payload: unknown, ack: AckFn) => Promise<void>;
 
 @WebSocketGateway()
-export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeApplicationShutdown {
+export class ChatGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(ChatGateway.name);
   private server: ChatServer | null = null;
 
@@ -24,6 +32,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeAp
     private readonly actions: SocketActions,
     private readonly broadcaster: Broadcaster,
     private readonly drain: Drain,
+    private readonly presence: PresenceService,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -51,12 +60,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeAp
    * Once the actions in flight have answered, close this instance's sockets
    * the polite way (pending acks are flushed first) so clients reconnect to
    * another instance; Nest's own teardown later would discard unsent packets.
+   * Then hand presence over: users with no socket elsewhere go offline now.
    */
   async beforeApplicationShutdown(): Promise<void> {
     await this.drain.untilDrained();
     if (this.server) {
       await closeLocalSockets(this.server, 2_000);
     }
+    await this.presence.handOver();
   }
 
   /**
@@ -78,8 +89,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, BeforeAp
       listen(name, (s, payload, ack) => this.perform(s, name, payload, ack));
     }
     listen('message', (s, payload, ack) => this.route(s, payload, ack));
+    // Counted before the expiry timer may disconnect it, so the two always pair up.
+    this.presence.socketConnected(socket.data.userId);
     disconnectAtExpiry(socket, socket.data.expiresAt);
     await socket.join(userChannel(socket.data.userId));
+  }
+
+  handleDisconnect(socket: ChatSocket): void {
+    this.presence.socketDisconnected(socket.data.userId);
   }
 
   /** `socket.send(payload)`: routed by the payload's `action` field. */

@@ -25,6 +25,15 @@ export interface TypingEvent extends TypingState {
   type: 'typing';
 }
 
+/** §8: a user came online or went offline; sent to everyone who shares a room with them. */
+export interface PresenceEvent {
+  type: 'presence';
+  userId: string;
+  online: boolean;
+  /** When the last socket went away; null while online. */
+  lastSeenAt: string | null;
+}
+
 export interface ActionFailure {
   status: 'error';
   error: { code: ErrorCode; message: string; details?: string[] };
@@ -46,6 +55,7 @@ export interface ServerToClientEvents {
   message_created: (event: MessageCreatedEvent) => void;
   room_read: (event: RoomReadEvent) => void;
   typing: (event: TypingEvent) => void;
+  presence: (event: PresenceEvent) => void;
   exception: (event: ExceptionEvent) => void;
 }
 

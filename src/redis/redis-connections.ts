@@ -1,6 +1,9 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 
+/** The longest wait between two attempts to reconnect to Redis. */
+export const MAX_RECONNECT_DELAY_MS = 2_000;
+
 /**
  * The Redis connections of an instance in Redis mode: commands (rate limits,
  * health) and the Socket.IO adapter's publish and subscribe links. Opened
@@ -27,6 +30,9 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // Auto-pipelined publishes leave on the next setImmediate; QUIT is sent
+    // at once and would overtake (and fail) the last broadcasts of shutdown.
+    await new Promise((resolve) => setImmediate(resolve));
     const clients = [this.commands, this.pub, this.sub];
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
@@ -41,7 +47,7 @@ function connectRedis(url: string, name: string, options: RedisOptions = {}): Re
     // reconnect: callers decide how to degrade.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS),
     ...options,
   });
   let lastError = '';

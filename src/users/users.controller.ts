@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { Public } from '../auth/public.decorator.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { ListUsersQuery } from './dto/list-users.query.js';
-import { toUserResponse, type UserResponse } from './user.response.js';
+import { toUserResponse, type UserResponse, type UserWithPresenceResponse } from './user.response.js';
 import { UsersService } from './users.service.js';
 
 @Controller('users')
@@ -24,13 +24,18 @@ export class UsersController {
     @Query() query: ListUsersQuery,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<UserResponse[]> {
+  ): Promise<UserWithPresenceResponse[]> {
     const page = await this.users.listOthers(callerId, query);
     const last = page.users.at(-1);
     if (page.hasMore && last) {
       response.setHeader('Link', `<${nextPageUrl(request, last.id)}>; rel="next"`);
     }
-    return page.users.map(toUserResponse);
+    return page.users;
+  }
+
+  @Get(':userId')
+  get(@Param('userId') userId: string): Promise<UserWithPresenceResponse> {
+    return this.users.get(userId);
   }
 }
 

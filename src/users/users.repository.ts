@@ -12,6 +12,8 @@ export interface UserFilter {
   limit: number;
 }
 
+const USER_COLUMNS = 'id, name, avatar, last_seen_at AS "lastSeenAt"';
+
 /** All SQL about users. */
 @Injectable()
 export class UsersRepository {
@@ -26,19 +28,19 @@ export class UsersRepository {
   }
 
   async findById(id: string): Promise<User | null> {
-    const [user] = await this.sql.query<User>('SELECT id, name, avatar FROM users WHERE id = $1', [id]);
+    const [user] = await this.sql.query<User>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
     return user ?? null;
   }
 
   /** The users with these ids that exist, in no particular order. */
   findByIds(ids: readonly string[]): Promise<User[]> {
-    return this.sql.query<User>('SELECT id, name, avatar FROM users WHERE id = ANY($1::text[])', [ids]);
+    return this.sql.query<User>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::text[])`, [ids]);
   }
 
   /** By name then id, the order of `users_name_id_idx`. */
   list({ exceptId, nameContains, after, limit }: UserFilter): Promise<User[]> {
     return this.sql.query<User>(
-      `SELECT id, name, avatar FROM users
+      `SELECT ${USER_COLUMNS} FROM users
        WHERE id <> $1
          AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%' ESCAPE '\\')
          AND ($3::text IS NULL OR (name, id) > ($3, $4))
@@ -52,6 +54,27 @@ export class UsersRepository {
         limit,
       ],
     );
+  }
+
+  /** Never moves back: a late report of an older departure leaves a newer one in place. */
+  async setLastSeen(userId: string, at: Date): Promise<void> {
+    await this.sql.query(
+      `UPDATE users SET last_seen_at = $2
+       WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2)`,
+      [userId, at],
+    );
+  }
+
+  /** Everyone who shares at least one room with the user, not the user. */
+  async roomMateIds(userId: string): Promise<string[]> {
+    const rows = await this.sql.query<{ user_id: string }>(
+      `SELECT DISTINCT mate.user_id
+       FROM room_participants own
+       JOIN room_participants mate ON mate.room_id = own.room_id
+       WHERE own.user_id = $1 AND mate.user_id <> $1`,
+      [userId],
+    );
+    return rows.map((r) => r.user_id);
   }
 }
 

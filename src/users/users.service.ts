@@ -4,11 +4,14 @@ import { ChatError } from '../common/chat-error.js';
 import { newId } from '../common/ids.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ListUsersQuery } from './dto/list-users.query.js';
+import { ID_PATTERN } from '../common/string-rules.js';
+import { PresenceService } from './presence.service.js';
 import type { User } from './user.js';
+import { toUserWithPresence, type UserWithPresenceResponse } from './user.response.js';
 import { UsersRepository } from './users.repository.js';
 
 interface UserPage {
-  users: User[];
+  users: UserWithPresenceResponse[];
   hasMore: boolean;
 }
 
@@ -17,10 +20,11 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly tokens: TokenService,
+    private readonly presence: PresenceService,
   ) {}
 
   async create(dto: CreateUserDto): Promise<{ user: User; token: string }> {
-    const user = { id: newId('user'), name: dto.name, avatar: dto.avatar ?? null };
+    const user = { id: newId('user'), name: dto.name, avatar: dto.avatar ?? null, lastSeenAt: null };
     await this.users.insert(user);
     return { user, token: this.tokens.issue(user.id, 0).token }; // a new user's token version is 0
   }
@@ -37,7 +41,25 @@ export class UsersService {
       after,
       limit: query.limit + 1,
     });
-    return { users: rows.slice(0, query.limit), hasMore: rows.length > query.limit };
+    const users = await this.withPresence(rows.slice(0, query.limit));
+    return { users, hasMore: rows.length > query.limit };
+  }
+
+  async get(userId: string): Promise<UserWithPresenceResponse> {
+    // Path parameters arrive unchecked: an id no user can have is answered
+    // here, before it reaches the database (which refuses NUL bytes, say).
+    const user = ID_PATTERN.test(userId) ? await this.users.findById(userId) : null;
+    if (!user) {
+      throw ChatError.notFound(`User ${userId} does not exist`);
+    }
+    const [withPresence] = await this.withPresence([user]);
+    return withPresence;
+  }
+
+  /** Every user's online flag in one look-up, whatever the page size. */
+  private async withPresence(users: User[]): Promise<UserWithPresenceResponse[]> {
+    const online = await this.presence.onlineAmong(users.map((u) => u.id));
+    return users.map((user) => toUserWithPresence(user, online.has(user.id)));
   }
 
   /** Fails with `not_found` naming every id that is not a user. */

@@ -89,18 +89,17 @@ describe('a cluster of three instances behind nginx', () => {
 
     // GET /users: everyone but the caller, by name; paging with Link
     seen(await request(lb).get('/users').expect(401));
+    // Seed fields plus presence: neither has connected a socket yet.
+    const listed = (user: TestUser) => ({ ...user, token: undefined, online: false, lastSeenAt: null });
     const found = seen(await request(lb).get('/users').query({ q: tag }).set(auth(ann)).expect(200));
-    expect(found.body).toEqual([
-      { id: bea.id, name: bea.name, avatar: null },
-      { id: ben.id, name: ben.name, avatar: null },
-    ]);
+    expect(found.body).toEqual([listed(bea), listed(ben)]);
     const firstPage = seen(
       await request(lb).get('/users').query({ q: tag, limit: 1 }).set(auth(ann)).expect(200),
     );
-    expect(firstPage.body).toEqual([{ id: bea.id, name: bea.name, avatar: null }]);
+    expect(firstPage.body).toEqual([listed(bea)]);
     const next = /^<([^>]+)>; rel="next"$/.exec(firstPage.headers.link)![1];
     const secondPage = seen(await request(lb).get(next).set(auth(ann)).expect(200));
-    expect(secondPage.body).toEqual([{ id: ben.id, name: ben.name, avatar: null }]);
+    expect(secondPage.body).toEqual([listed(ben)]);
     expect(secondPage.headers.link).toBeUndefined();
 
     // POST /rooms: 201 new, 200 for the existing direct room (asked from the other side)

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import request from 'supertest';
 import { startCluster, type Cluster } from '../../scripts/cluster.js';
 import type { MessageResponse } from '../../src/messages/message.response.js';
 import type { ActionAck } from '../../src/realtime/events.js';
 import type { RoomResponse } from '../../src/rooms/room.response.js';
 import { createRoom } from '../factories/rooms.js';
-import { createUser, type TestUser } from '../factories/users.js';
+import { auth, createUser, type TestUser } from '../factories/users.js';
 import { PrivateRedis } from '../setup/redis-server.js';
 import { closeAllClients, connect, Inbox, sleep, type ChatClient } from '../setup/sockets.js';
 import { TcpProxy } from '../setup/tcp-proxy.js';
@@ -406,4 +407,69 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
       throw error;
     }
   }, 115_000);
+});
+
+/**
+ * §8 with a real crash: an instance SIGKILLed says nothing, so its users go
+ * offline only when a survivor finds its heartbeat three intervals old. The
+ * heartbeat is shortened here to keep the suite quick; with the default
+ * (5 s) the same path takes at most 20 s.
+ */
+describe('presence when an instance is SIGKILLed', () => {
+  const processLog = new ProcessLog();
+  const heartbeatMs = 1_000;
+  let redis: PrivateRedis | undefined;
+  let cluster: Cluster | undefined;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    cluster = await startCluster({
+      instances: 2,
+      port: 0,
+      basePort: 0,
+      env: clusterEnv({ REDIS_URL: redis.url, PRESENCE_HEARTBEAT_MS: String(heartbeatMs) }),
+      log: processLog.push,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    closeAllClients();
+    await cluster?.stop();
+    await redis?.kill();
+  }, 60_000);
+
+  it("shows the victim's users offline on the survivors within 30 s, and only those connected nowhere else", async () => {
+    const lb = cluster!.lbUrl;
+    const [survivor, victim] = cluster!.instances;
+    const [toSurvivor, toVictim] = await affinityKeysPerInstance(cluster!);
+    const on = (key: string) => ({ query: { affinity: key } });
+    const [alice, bob, carol] = await Promise.all([1, 2, 3].map(() => createUser(lb)));
+    await createRoom(lb, bob, [alice, carol]);
+    const bobInbox = new Inbox(await connect(lb, bob.token, on(toSurvivor)));
+    // Alice only on the victim; Carol on both.
+    await connect(lb, alice.token, on(toVictim));
+    await connect(lb, carol.token, on(toVictim));
+    await connect(lb, carol.token, on(toSurvivor));
+    const heard = (user: TestUser) => bobInbox.of('presence').filter((e) => e.userId === user.id);
+    await waitUntil(() => heard(alice).length === 1 && heard(carol).length === 1, 5_000, 'both online');
+
+    try {
+      await victim.stop('SIGKILL');
+      const killedAt = Date.now();
+      const offline = await bobInbox.waitFor('presence', (e) => e.userId === alice.id && !e.online, 30_000);
+      const tookMs = Date.now() - killedAt;
+      console.log(`presence: a SIGKILLed instance's user shown offline after ${tookMs} ms`);
+      expect(tookMs).toBeLessThan(30_000);
+      // Its last heartbeat: at most one interval before the kill.
+      expect(killedAt - Date.parse(offline.lastSeenAt)).toBeLessThan(heartbeatMs + 1_000);
+      const aliceNow = await request(survivor.url).get(`/users/${alice.id}`).set(auth(bob)).expect(200);
+      expect(aliceNow.body).toMatchObject({ online: false, lastSeenAt: offline.lastSeenAt });
+      const carolNow = await request(survivor.url).get(`/users/${carol.id}`).set(auth(bob)).expect(200);
+      expect(carolNow.body).toMatchObject({ online: true, lastSeenAt: null });
+      expect(heard(carol).map((e) => e.online)).toEqual([true]);
+    } catch (error) {
+      console.log(`--- last process log lines ---\n${processLog.tail()}`);
+      throw error;
+    }
+  }, 60_000);
 });

@@ -25,6 +25,18 @@ export async function startInstances(count: number, env: Record<string, string> 
   return instances.map((i) => ({ ...i, url: i.url.replace('[::1]', '127.0.0.1') }));
 }
 
+/**
+ * No DATABASE_URL, REDIS_URL or AUTH_SECRET: what a newcomer gets from a
+ * bare `npm start` (embedded PGlite under `dataDir`, in-process broadcasts).
+ * Empty values count as unset.
+ */
+export const embeddedEnv = (dataDir: string): Record<string, string> => ({
+  DATABASE_URL: '',
+  REDIS_URL: '',
+  AUTH_SECRET: '',
+  DATA_DIR: dataDir,
+});
+
 export async function stopInstances(instances: Instance[]): Promise<void> {
   await Promise.all(instances.map((i) => i.app.close()));
 }

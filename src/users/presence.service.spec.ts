@@ -1,0 +1,73 @@
+import { LocalPresenceStore } from '../presence/presence-store.js';
+import type { Broadcaster } from '../realtime/broadcaster.js';
+import type { PresenceEvent } from '../realtime/events.js';
+import { PresenceService } from './presence.service.js';
+import type { UsersRepository } from './users.repository.js';
+
+/** The service over an in-process store, a repository that records writes and a broadcaster that records sends. */
+function setUp() {
+  const store = new LocalPresenceStore();
+  const steps: string[] = [];
+  const sent: { event: PresenceEvent; to: readonly string[] }[] = [];
+  const users = {
+    setLastSeen: (userId: string, at: Date) => {
+      steps.push(`stored ${userId} ${at.toISOString()}`);
+      return Promise.resolve();
+    },
+    roomMateIds: () => Promise.resolve(['bob', 'carol']),
+  } as unknown as UsersRepository;
+  const broadcaster = {
+    presence: (event: PresenceEvent, to: readonly string[]) => {
+      steps.push(`sent ${event.userId} ${event.online}`);
+      sent.push({ event, to });
+    },
+  } as unknown as Broadcaster;
+  const service = new PresenceService(store, users, broadcaster);
+  service.onModuleInit();
+  return { store, service, steps, sent };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('PresenceService', () => {
+  it("tells the user's room-mates, and stores the departure before saying so", async () => {
+    const { service, steps, sent } = setUp();
+    service.socketConnected('alice');
+    await settle();
+    service.socketDisconnected('alice');
+    await service.handOver();
+    expect(sent).toEqual([
+      { event: { type: 'presence', userId: 'alice', online: true, lastSeenAt: null }, to: ['bob', 'carol'] },
+      {
+        event: { type: 'presence', userId: 'alice', online: false, lastSeenAt: expect.any(String) },
+        to: ['bob', 'carol'],
+      },
+    ]);
+    expect(steps).toEqual([
+      'sent alice true',
+      `stored alice ${sent[1].event.lastSeenAt}`,
+      'sent alice false',
+    ]);
+  });
+
+  it('sends nothing for a change that is no longer true, and keeps one user’s changes in order', async () => {
+    const { service, sent } = setUp();
+    // Online then offline before either is announced: only the last holds.
+    service.socketConnected('alice');
+    service.socketDisconnected('alice');
+    await service.handOver();
+    expect(sent.map((s) => s.event.online)).toEqual([false]);
+  });
+
+  it('hands over at shutdown: users still connected go offline, announced before it resolves', async () => {
+    const { service, sent } = setUp();
+    service.socketConnected('alice');
+    service.socketConnected('alice');
+    await settle();
+    await service.handOver();
+    expect(sent.map((s) => [s.event.userId, s.event.online])).toEqual([
+      ['alice', true],
+      ['alice', false],
+    ]);
+  });
+});

@@ -1,0 +1,85 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { OutageLog } from '../common/outage-log.js';
+import { PresenceStore, type PresenceChange } from '../presence/presence-store.js';
+import { Broadcaster } from '../realtime/broadcaster.js';
+import { UsersRepository } from './users.repository.js';
+
+/**
+ * §8: a user is online while any socket of theirs is connected to any
+ * instance. The store (Redis or this process, as the mode chose) says when
+ * that changes; this service records the departure time and tells everyone
+ * who shares a room with the user.
+ */
+@Injectable()
+export class PresenceService implements OnModuleInit {
+  private readonly outage = new OutageLog(new Logger(PresenceService.name), 'presence announcements');
+  /** Per user, their latest announcement: one user's changes go out in the order they happened here. */
+  private readonly announcing = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly users: UsersRepository,
+    private readonly broadcaster: Broadcaster,
+  ) {}
+
+  onModuleInit(): void {
+    this.store.onChange((change) => this.enqueue(change));
+  }
+
+  socketConnected(userId: string): void {
+    this.store.socketConnected(userId);
+  }
+
+  socketDisconnected(userId: string): void {
+    this.store.socketDisconnected(userId);
+  }
+
+  onlineAmong(userIds: readonly string[]): Promise<ReadonlySet<string>> {
+    return this.store.onlineAmong(userIds);
+  }
+
+  /**
+   * Shutdown, once this instance's sockets are closed: its users with no
+   * socket elsewhere go offline now, and their announcements are out
+   * (departure stored, event published) before Redis and Postgres close.
+   */
+  async handOver(): Promise<void> {
+    await this.store.leave();
+    await Promise.all(this.announcing.values());
+  }
+
+  private enqueue(change: PresenceChange): void {
+    const { userId } = change;
+    const next = (this.announcing.get(userId) ?? Promise.resolve()).then(() => this.announce(change));
+    this.announcing.set(userId, next);
+    void next.finally(() => {
+      if (this.announcing.get(userId) === next) {
+        this.announcing.delete(userId);
+      }
+    });
+  }
+
+  /**
+   * Stores the departure, then tells the user's room-mates, unless the user
+   * has changed state again meanwhile: a change made on another instance is
+   * announced there, and an old one sent after it would undo it for clients.
+   */
+  private async announce({ userId, online, at }: PresenceChange): Promise<void> {
+    try {
+      if (!online) {
+        await this.users.setLastSeen(userId, at);
+      }
+      const [roomMates, now] = await Promise.all([
+        this.users.roomMateIds(userId),
+        this.store.onlineAmong([userId]),
+      ]);
+      if (now.has(userId) === online) {
+        const lastSeenAt = online ? null : at.toISOString();
+        this.broadcaster.presence({ type: 'presence', userId, online, lastSeenAt }, roomMates);
+      }
+      this.outage.recovered();
+    } catch (error) {
+      this.outage.failed(error);
+    }
+  }
+}
