@@ -3,14 +3,14 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 import { ReadStateAndPresence1764100000000 } from './migrations/1764100000000-read-state-and-presence.js';
-import { TokenVersions1764300000000 } from './migrations/1764300000000-token-versions.js';
+import { TokenVersions1764500000000 } from './migrations/1764500000000-token-versions.js';
 
 // The migrations are the one truth of the schema; repositories map rows
 // themselves (no entities), so there is nothing to keep in step with them.
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   ReadStateAndPresence1764100000000,
-  TokenVersions1764300000000,
+  TokenVersions1764500000000,
 ];
 
 interface DatabaseLocation {
