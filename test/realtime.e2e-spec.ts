@@ -256,7 +256,7 @@ describe('realtime delivery across two instances', () => {
       expect(stored).toHaveLength(1);
     });
 
-    it('refuses to reuse a messageId for different content, room or sender (conflict)', async () => {
+    it('refuses to reuse a messageId in its room for different content or sender (conflict)', async () => {
       const messageId = randomUUID();
       await request(aliceSocket, 'create_message', { roomId, messageId, content: 'original' });
       const otherContent = (await request(aliceSocket, 'create_message', {
@@ -277,7 +277,7 @@ describe('realtime delivery across two instances', () => {
       expect(stored.map((m) => m.content)).toEqual(['original']);
     });
 
-    it('stores one of two different messages sent at the same moment with one messageId, and leaks neither', async () => {
+    it('stores one messageId sent at the same moment to two rooms as two messages, and leaks neither', async () => {
       const messageId = randomUUID();
       const otherRoom = ((await request(eveSocket, 'create_room', { participants: [bob.id] })) as any).room
         .id;
@@ -285,17 +285,25 @@ describe('realtime delivery across two instances', () => {
         request(aliceSocket, 'create_message', { roomId, messageId, content: 'for alice and bob' }),
         request(eveSocket, 'create_message', { roomId: otherRoom, messageId, content: 'for eve and bob' }),
       ])) as any[];
-      expect([mine.status, theirs.status].sort()).toEqual(['error', 'success']);
-      const [winner, loser] = mine.status === 'success' ? [mine, theirs] : [theirs, mine];
-      expect(loser.error.code).toBe('conflict');
-      const stored = [
-        ...(await history(one, alice, roomId, '?limit=200')),
-        ...(await history(two, eve, otherRoom)),
-      ];
-      expect(stored.filter((m) => m.messageId === messageId)).toEqual([winner.message]);
+      expect([mine.status, theirs.status]).toEqual(['success', 'success']);
+      expect(mine.message).toMatchObject({ roomId, content: 'for alice and bob' });
+      expect(theirs.message).toMatchObject({ roomId: otherRoom, content: 'for eve and bob', seq: 1 });
+      expect(
+        (await history(one, alice, roomId, '?limit=200')).filter((m) => m.messageId === messageId),
+      ).toEqual([mine.message]);
+      expect(await history(two, eve, otherRoom)).toEqual([theirs.message]);
+      // Reusing it in either room conflicts there alone, and says nothing of the other room.
+      const reused = (await request(eveSocket, 'create_message', {
+        roomId: otherRoom,
+        messageId,
+        content: 'changed',
+      })) as any;
+      expect(reused.error).toEqual({ code: 'conflict', message: expect.not.stringContaining(roomId) });
       await sleep(200);
       const heardByAlice = aliceInbox.of('message_created').filter((e) => e.message.messageId === messageId);
-      expect(heardByAlice.every((e) => e.message.roomId === roomId)).toBe(true);
+      expect(heardByAlice.map((e) => e.message.roomId)).toEqual([roomId]);
+      const heardByEve = eveInbox.of('message_created').filter((e) => e.message.messageId === messageId);
+      expect(heardByEve.map((e) => e.message.roomId)).toEqual([otherRoom]);
     });
 
     it('answers conflict to the second of two different contents sent at once on one socket', async () => {

@@ -3,10 +3,15 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 import { ReadStateAndPresence1764100000000 } from './migrations/1764100000000-read-state-and-presence.js';
+import { MessageKeyPerRoom1764200000000 } from './migrations/1764200000000-message-key-per-room.js';
 
 // The migrations are the one truth of the schema; repositories map rows
 // themselves (no entities), so there is nothing to keep in step with them.
-export const MIGRATIONS = [InitialSchema1764000000000, ReadStateAndPresence1764100000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  ReadStateAndPresence1764100000000,
+  MessageKeyPerRoom1764200000000,
+];
 
 interface DatabaseLocation {
   /** A Postgres server, or null for the embedded one. */

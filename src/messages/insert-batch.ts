@@ -24,16 +24,19 @@ export const MESSAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, cr
  * order with no gaps.
  *
  * Two batches cannot deadlock: each locks all its rooms first, in id order,
- * then inserts in message id order (the ORDER BY also makes every room lock
- * come before the first insert), so waits on a room lock or on another
- * batch's uncommitted id always point the same way.
+ * and only then inserts (the ORDER BY makes every room lock come before the
+ * first insert: the sort reads all its input before it yields a row). Every
+ * key a batch inserts, (room, messageId) and (room, seq), belongs to a room
+ * it holds locked until it commits, so no batch ever waits on another's
+ * uncommitted key: the only waits are for room locks, taken in one order.
  *
- * The statement never reads `messages`: an id that is already stored fails
- * it on the primary key, which rolls back every bump, and the caller retries
- * without that id. A lookup would have to be planned, and a plan cached
- * while the table was small scans the whole table on every batch once it is
- * not; the unique index checks the id anyway. For the same reason `rooms` is
- * only ever reached through `id = ANY(...)`, which stays an index scan.
+ * The statement never reads `messages`: a (room, id) that is already stored
+ * fails it on the primary key, which rolls back every bump, and the caller
+ * retries without that message. A lookup would have to be planned, and a
+ * plan cached while the table was small scans the whole table on every batch
+ * once it is not; the unique index checks the key anyway. For the same
+ * reason `rooms` is only ever reached through `id = ANY(...)`, which stays an
+ * index scan.
  *
  * Per message, in batch order: $1 id, $2 room, $3 sender, $4 content, $5 its
  * position among the batch's messages of its room (1, 2, ...). Per room: $6
@@ -53,11 +56,12 @@ SELECT i.message_id, i.room_id, b.base + i.position, i.sender_id, i.content, clo
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
   AS i(message_id, room_id, sender_id, content, position)
 JOIN bumped b ON b.room_id = i.room_id
-ORDER BY i.message_id
+ORDER BY i.room_id, i.position
 RETURNING ${MESSAGE_COLUMNS}`;
 
 /**
- * INSERT_BATCH's parameters, in its order, for messages with distinct ids.
+ * INSERT_BATCH's parameters, in its order, for messages with distinct
+ * (room, id) keys.
  * Messages of a room that does not exist are left out by the statement.
  */
 export function insertBatchParameters(messages: readonly NewMessage[]): unknown[] {

@@ -14,27 +14,30 @@ import type { Message } from './message.js';
 
 export interface StoredMessage {
   message: Message;
-  /** False when a message with this id was already stored (maybe a different one). */
+  /** False when a message with this id was already stored in its room (maybe a different one). */
   created: boolean;
 }
+
+/** A message's key: its id is unique within its room (ids and room ids hold no `/`). */
+const keyOf = ({ roomId, messageId }: { roomId: string; messageId: string }) => `${roomId}/${messageId}`;
 
 // Runs of the batch statement that store nothing and find no stored id to
 // leave out, before the batch is answered 'unavailable'.
 const MAX_FRUITLESS_ATTEMPTS = 5;
 
-/** The statement failed on an id that is stored already (maybe just now, by another writer). */
-function isStoredId(error: unknown): boolean {
-  return sqlState(error) === '23505' && constraintName(error) === 'messages_pkey';
+/** The statement failed on a (room, id) that is stored already (maybe just now, by another writer). */
+function isStoredKey(error: unknown): boolean {
+  return sqlState(error) === '23505' && constraintName(error) === 'messages_room_message_pkey';
 }
 
 /**
- * Nothing was stored, so the batch can run again: without the ids that turned
- * out to be stored, or as it was after a deadlock (with a writer outside this
+ * Nothing was stored, so the batch can run again: without the messages that
+ * turned out to be stored, or as it was after a deadlock (with a writer outside this
  * code: batches do not deadlock each other). Any other unique violation (a
  * repeated seq) would be a bug, and is not hidden by retrying.
  */
 function isRetryable(error: unknown): boolean {
-  return isStoredId(error) || sqlState(error) === '40P01';
+  return isStoredKey(error) || sqlState(error) === '40P01';
 }
 
 /**
@@ -56,7 +59,7 @@ export class MessagesRepository {
 
   /**
    * Stores the message with the room's next `seq`, or returns the message
-   * already stored under that id (`created: false`). Resolves after the
+   * already stored under that id in that room (`created: false`). Resolves after the
    * commit, together with the other messages of its batch.
    */
   async insert(message: NewMessage): Promise<StoredMessage> {
@@ -95,26 +98,27 @@ export class MessagesRepository {
   }
 
   /**
-   * One outcome per item. A message id may come twice in one batch (a client
-   * retrying at once, or two clients choosing the same id): the first item
-   * is the one stored and `created`; the others are answered with what it
-   * stored and `created: false`, so the service tells a replay from a
-   * conflict exactly as for an id stored earlier.
+   * One outcome per item. A (room, id) may come twice in one batch (a client
+   * retrying at once, or two clients of a room choosing the same id): the
+   * first item is the one stored and `created`; the others are answered with
+   * what it stored and `created: false`, so the service tells a replay from a
+   * conflict exactly as for a message stored earlier. The same id in two
+   * rooms is two messages.
    */
   private async insertBatch(items: NewMessage[]): Promise<(StoredMessage | ChatError)[]> {
-    const firstById = new Map<string, NewMessage>();
+    const firstByKey = new Map<string, NewMessage>();
     for (const item of items) {
-      if (!firstById.has(item.messageId)) {
-        firstById.set(item.messageId, item);
+      if (!firstByKey.has(keyOf(item))) {
+        firstByKey.set(keyOf(item), item);
       }
     }
-    const { inserted, stored } = await this.insertNew([...firstById.values()]);
+    const { inserted, stored } = await this.insertNew([...firstByKey.values()]);
     return items.map((item) => {
-      const row = inserted.get(item.messageId);
+      const row = inserted.get(keyOf(item));
       if (row) {
-        return { message: toMessage(row), created: firstById.get(item.messageId) === item };
+        return { message: toMessage(row), created: firstByKey.get(keyOf(item)) === item };
       }
-      const earlier = stored.get(item.messageId);
+      const earlier = stored.get(keyOf(item));
       // Neither inserted nor found: only a room that does not exist leaves
       // nothing (the caller checked participation, so this is a safeguard).
       return earlier
@@ -124,9 +128,9 @@ export class MessagesRepository {
   }
 
   /**
-   * Inserts the messages whose ids are not stored yet (`items` has distinct
-   * ids); `stored` holds the ones that were, as stored. A message for a room
-   * that does not exist is in neither.
+   * Inserts the messages whose keys are not stored yet (`items` has distinct
+   * keys); `stored` holds the ones that were, as stored, by key. A message for
+   * a room that does not exist is in neither.
    */
   private async insertNew(
     items: NewMessage[],
@@ -144,19 +148,19 @@ export class MessagesRepository {
                 INSERT_BATCH,
                 insertBatchParameters(pending),
               );
-        return { inserted: new Map(rows.map((row) => [row.message_id, row])), stored };
+        return { inserted: new Map(rows.map((row) => [keyOf(toMessage(row)), row])), stored };
       } catch (error) {
         if (!isRetryable(error)) {
           throw error;
         }
         const before = pending.length;
-        if (isStoredId(error)) {
-          for (const [id, message] of await this.findMany(pending.map((m) => m.messageId))) {
-            stored.set(id, message);
+        if (isStoredKey(error)) {
+          for (const message of await this.findMany(pending)) {
+            stored.set(keyOf(message), message);
           }
-          pending = pending.filter((m) => !stored.has(m.messageId));
+          pending = pending.filter((m) => !stored.has(keyOf(m)));
         }
-        // Leaving out a stored id is progress, and happens at most once per
+        // Leaving out a stored message is progress, and happens at most once per
         // item; only retries that change nothing are bounded.
         if (pending.length === before && ++fruitless >= MAX_FRUITLESS_ATTEMPTS) {
           // Nothing was stored; the clients' retries (same ids) will find
@@ -167,15 +171,17 @@ export class MessagesRepository {
     }
   }
 
-  private async findMany(messageIds: string[]): Promise<Map<string, Message>> {
-    if (messageIds.length === 0) {
-      return new Map();
+  /** The stored messages among these keys. */
+  private async findMany(keys: readonly { roomId: string; messageId: string }[]): Promise<Message[]> {
+    if (keys.length === 0) {
+      return [];
     }
     const rows = await this.sql.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE message_id = ANY($1::text[])`,
-      [messageIds],
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
+       WHERE (room_id, message_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [keys.map((k) => k.roomId), keys.map((k) => k.messageId)],
     );
-    return new Map(rows.map((row) => [row.message_id, toMessage(row)]));
+    return rows.map(toMessage);
   }
 }
 
