@@ -50,6 +50,9 @@ describe('messages over HTTP', () => {
         createdAt: expect.any(String),
         status: 'success',
         seq: 1,
+        rev: 1,
+        editedAt: null,
+        deletedAt: null,
       });
       const replay = await request(two)
         .post(`/rooms/${room.id}/messages`)

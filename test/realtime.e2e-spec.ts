@@ -177,6 +177,9 @@ describe('realtime delivery across two instances', () => {
         createdAt: expect.any(String),
         status: 'success',
         seq: 1,
+        rev: 1,
+        editedAt: null,
+        deletedAt: null,
       };
       expect(ack).toEqual({ status: 'success', message });
       expect(ack.message.createdAt).not.toBe('2024-06-16T12:36:10.000Z');

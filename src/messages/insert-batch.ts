@@ -10,18 +10,23 @@ export interface MessageRow {
   message_id: string;
   room_id: string;
   seq: number;
+  rev: number;
   sender_id: string;
   content: string;
   created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
 }
 
-export const MESSAGE_COLUMNS = 'message_id, room_id, seq, sender_id, content, created_at';
+export const MESSAGE_COLUMNS =
+  'message_id, room_id, seq, rev, sender_id, content, created_at, edited_at, deleted_at';
 
 /**
  * One statement stores a whole batch, atomically and without a transaction
- * block (one round trip). It bumps each room's `last_seq` by its number of
- * messages and numbers them from there, so a room's messages commit in `seq`
- * order with no gaps.
+ * block (one round trip). It bumps each room's `last_seq` and `last_rev` by
+ * its number of messages and numbers them from there, so a room's messages
+ * commit in `seq` order and its changes (these, edits, deletes: all take the
+ * same room lock first) in `rev` order, with no gaps.
  *
  * Two batches cannot deadlock: each locks all its rooms first, in id order,
  * and only then inserts (the ORDER BY makes every room lock come before the
@@ -46,13 +51,15 @@ export const INSERT_BATCH = `
 WITH locked AS (
   SELECT id FROM rooms WHERE id = ANY($6::text[]) ORDER BY id FOR NO KEY UPDATE
 ), bumped AS (
-  UPDATE rooms r SET last_seq = r.last_seq + c.n, last_activity_at = clock_timestamp()
+  UPDATE rooms r
+  SET last_seq = r.last_seq + c.n, last_rev = r.last_rev + c.n, last_activity_at = clock_timestamp()
   FROM unnest($6::text[], $7::int[]) AS c(room_id, n)
   WHERE r.id = ANY($6::text[]) AND r.id = c.room_id AND r.id IN (SELECT id FROM locked)
-  RETURNING r.id AS room_id, r.last_seq - c.n AS base
+  RETURNING r.id AS room_id, r.last_seq - c.n AS base, r.last_rev - c.n AS rev_base
 )
-INSERT INTO messages (${MESSAGE_COLUMNS})
-SELECT i.message_id, i.room_id, b.base + i.position, i.sender_id, i.content, clock_timestamp()
+INSERT INTO messages (message_id, room_id, seq, rev, sender_id, content, created_at)
+SELECT i.message_id, i.room_id, b.base + i.position, b.rev_base + i.position, i.sender_id, i.content,
+  clock_timestamp()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
   AS i(message_id, room_id, sender_id, content, position)
 JOIN bumped b ON b.room_id = i.room_id

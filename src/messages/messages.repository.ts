@@ -21,6 +21,8 @@ export interface StoredMessage {
 /** A message's key: its id is unique within its room (ids and room ids hold no `/`). */
 const keyOf = ({ roomId, messageId }: { roomId: string; messageId: string }) => `${roomId}/${messageId}`;
 
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
 // Runs of the batch statement that store nothing and find no stored id to
 // leave out, before the batch is answered 'unavailable'.
 const MAX_FRUITLESS_ATTEMPTS = 5;
@@ -95,6 +97,38 @@ export class MessagesRepository {
     );
     const messages = rows.map(toMessage);
     return newestFirst ? messages.reverse() : messages;
+  }
+
+  /**
+   * Up to `limit` messages whose latest change is after `sinceRev`, by `rev`,
+   * and the room's current `rev`, read together (one snapshot): a room's
+   * changes commit in `rev` order, so what is read is every change up to
+   * that `rev`, and the next page starts where this one ends. Null when the
+   * room does not exist.
+   */
+  async changesSince(
+    roomId: string,
+    sinceRev: number,
+    limit: number,
+  ): Promise<{ changes: Message[]; rev: number } | null> {
+    const rows = await this.sql.query<Nullable<MessageRow> & { room_rev: number }>(
+      `SELECT r.last_rev AS room_rev, m.*
+       FROM rooms r
+       LEFT JOIN LATERAL (
+         SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE room_id = r.id AND rev > $2
+         ORDER BY rev
+         LIMIT $3
+       ) m ON true
+       WHERE r.id = $1
+       ORDER BY m.rev`,
+      [roomId, sinceRev, limit],
+    );
+    if (rows.length === 0) {
+      return null;
+    }
+    const changes = rows.filter((row): row is MessageRow & { room_rev: number } => row.message_id !== null);
+    return { changes: changes.map(toMessage), rev: rows[0].room_rev };
   }
 
   /**
@@ -190,8 +224,11 @@ function toMessage(row: MessageRow): Message {
     messageId: row.message_id,
     roomId: row.room_id,
     seq: row.seq,
+    rev: row.rev,
     senderId: row.sender_id,
     content: row.content,
     createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
   };
 }

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
 import { RoomMembership } from '../rooms/room-membership.js';
+import type { ListChangesQuery } from './dto/list-changes.query.js';
 import type { ListMessagesQuery } from './dto/list-messages.query.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import { SendRateLimiter } from '../rate-limit/send-rate-limiter.js';
 import type { Message } from './message.js';
-import { toMessageResponse, type MessageResponse } from './message.response.js';
+import { toMessageResponse, type ChangesResponse, type MessageResponse } from './message.response.js';
 import { MessagesRepository } from './messages.repository.js';
 
 @Injectable()
@@ -57,6 +58,16 @@ export class MessagesService {
     return messages.map(toMessageResponse);
   }
 
+  /** Every message changed after `query.since` (new, edited or deleted), by `rev`. */
+  async changes(callerId: string, roomId: string, query: ListChangesQuery): Promise<ChangesResponse> {
+    await this.membership.requireParticipant(callerId, roomId);
+    const page = await this.messages.changesSince(roomId, query.since, query.limit);
+    if (!page) {
+      throw ChatError.notFound(`Room ${roomId} does not exist`);
+    }
+    return { changes: page.changes.map(toMessageResponse), rev: page.rev };
+  }
+
   private async cursorSeq(roomId: string, name: string, messageId: string): Promise<number> {
     const seq = await this.messages.seqOf(roomId, messageId);
     if (seq === null) {
@@ -66,7 +77,7 @@ export class MessagesService {
   }
 }
 
-function isSameMessage(stored: Message, attempt: Omit<Message, 'seq' | 'createdAt'>): boolean {
+function isSameMessage(stored: Message, attempt: Pick<Message, 'roomId' | 'senderId' | 'content'>): boolean {
   return (
     stored.roomId === attempt.roomId &&
     stored.senderId === attempt.senderId &&

@@ -8,14 +8,17 @@ interface RoomRow {
   created_at: Date;
   message_id: string | null;
   seq: number | null;
+  rev: number | null;
   sender_id: string | null;
   content: string | null;
   message_created_at: Date | null;
+  edited_at: Date | null;
+  deleted_at: Date | null;
 }
 
 const ROOM_COLUMNS = `
-  r.id, r.created_at, m.message_id, m.seq, m.sender_id, m.content,
-  m.created_at AS message_created_at
+  r.id, r.created_at, m.message_id, m.seq, m.rev, m.sender_id, m.content,
+  m.created_at AS message_created_at, m.edited_at, m.deleted_at
   FROM rooms r
   LEFT JOIN messages m ON m.room_id = r.id AND m.seq = r.last_seq`;
 
@@ -120,8 +123,11 @@ function lastMessage(row: RoomRow): Message | null {
     roomId: row.id,
     messageId: row.message_id,
     seq: row.seq!,
+    rev: row.rev!,
     senderId: row.sender_id!,
     content: row.content!,
     createdAt: row.message_created_at!,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
   };
 }
