@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { EditMessageDto } from './dto/change-message.dto.js';
 import { ListChangesQuery } from './dto/list-changes.query.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
@@ -32,6 +33,27 @@ export class MessagesController {
     const { message, created } = await this.messages.send(callerId, roomId, dto);
     response.status(created ? 201 : 200);
     return message;
+  }
+
+  /** §9: only the sender; the same content again changes nothing. */
+  @Patch('messages/:messageId')
+  edit(
+    @CurrentUser() callerId: string,
+    @Param('roomId') roomId: string,
+    @Param('messageId') messageId: string,
+    @Body() dto: EditMessageDto,
+  ): Promise<MessageResponse> {
+    return this.messages.edit(callerId, roomId, messageId, dto.content);
+  }
+
+  /** §9: 200 with the tombstone (the message keeps its seq, its content is gone). */
+  @Delete('messages/:messageId')
+  delete(
+    @CurrentUser() callerId: string,
+    @Param('roomId') roomId: string,
+    @Param('messageId') messageId: string,
+  ): Promise<MessageResponse> {
+    return this.messages.delete(callerId, roomId, messageId);
   }
 
   /** §9: what changed after `since` (new messages, edits, deletes), by `rev`. */

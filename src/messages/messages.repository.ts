@@ -3,6 +3,7 @@ import { ChatError } from '../common/chat-error.js';
 import { MicroBatch } from '../common/micro-batch.js';
 import { Sql } from '../database/sql.js';
 import { constraintName, sqlState } from '../database/sql-errors.js';
+import { CHANGE_MESSAGE } from './change-message.js';
 import {
   INSERT_BATCH,
   insertBatchParameters,
@@ -97,6 +98,28 @@ export class MessagesRepository {
     );
     const messages = rows.map(toMessage);
     return newestFirst ? messages.reverse() : messages;
+  }
+
+  /**
+   * Edits the message (`content`) or deletes it (`content: null`) when
+   * `senderId` sent it and it is not deleted, taking the room's next `rev`.
+   * Answers its latest state, with `changed: false` when nothing changed (not
+   * the sender, deleted already, the same content); null when the room has
+   * no such message.
+   */
+  async change(change: {
+    roomId: string;
+    messageId: string;
+    senderId: string;
+    content: string | null;
+  }): Promise<{ message: Message; changed: boolean } | null> {
+    const [row] = await this.sql.query<MessageRow & { changed: boolean }>(CHANGE_MESSAGE, [
+      change.roomId,
+      change.messageId,
+      change.senderId,
+      change.content,
+    ]);
+    return row ? { message: toMessage(row), changed: row.changed } : null;
   }
 
   /**

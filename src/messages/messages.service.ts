@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
+import { ID_PATTERN } from '../common/string-rules.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
 import { RoomMembership } from '../rooms/room-membership.js';
 import type { ListChangesQuery } from './dto/list-changes.query.js';
@@ -47,6 +48,16 @@ export class MessagesService {
     return { message: response, created };
   }
 
+  /** §9: the sender edits a message; the same content again answers it and broadcasts nothing. */
+  edit(callerId: string, roomId: string, messageId: string, content: string): Promise<MessageResponse> {
+    return this.change(callerId, roomId, messageId, content);
+  }
+
+  /** §9: the sender deletes a message, leaving a tombstone; deleting again answers the same tombstone. */
+  delete(callerId: string, roomId: string, messageId: string): Promise<MessageResponse> {
+    return this.change(callerId, roomId, messageId, null);
+  }
+
   async list(callerId: string, roomId: string, query: ListMessagesQuery): Promise<MessageResponse[]> {
     if (query.before && query.after) {
       throw ChatError.validation(['use either before or after, not both']);
@@ -68,6 +79,42 @@ export class MessagesService {
     return { changes: page.changes.map(toMessageResponse), rev: page.rev };
   }
 
+  /** An edit (`content`) or a delete (`null`), broadcast only when it changed something. */
+  private async change(
+    callerId: string,
+    roomId: string,
+    messageId: string,
+    content: string | null,
+  ): Promise<MessageResponse> {
+    if (!(await this.rateLimiter.tryTake(callerId))) {
+      throw ChatError.rateLimited('Too many changes; slow down and retry');
+    }
+    const participantIds = await this.membership.requireParticipant(callerId, roomId);
+    // A path parameter arrives unchecked: an id no message can have is not looked up.
+    const outcome = ID_PATTERN.test(messageId)
+      ? await this.messages.change({ roomId, messageId, senderId: callerId, content })
+      : null;
+    if (!outcome) {
+      throw ChatError.notFound(`Message ${messageId} does not exist in this room`);
+    }
+    const { message, changed } = outcome;
+    if (message.senderId !== callerId) {
+      throw ChatError.forbidden('Only the sender may edit or delete a message');
+    }
+    if (!changed && content !== null && message.deletedAt) {
+      throw ChatError.conflict(`Message ${messageId} is deleted and cannot be edited`);
+    }
+    const response = toMessageResponse(message);
+    if (changed) {
+      if (content === null) {
+        this.broadcaster.messageDeleted(response, participantIds);
+      } else {
+        this.broadcaster.messageUpdated(response, participantIds);
+      }
+    }
+    return response;
+  }
+
   private async cursorSeq(roomId: string, name: string, messageId: string): Promise<number> {
     const seq = await this.messages.seqOf(roomId, messageId);
     if (seq === null) {
@@ -77,10 +124,15 @@ export class MessagesService {
   }
 }
 
+/**
+ * A retry of the stored message, rather than another message with its id.
+ * Once edited or deleted its first content is gone, so a retry by its sender
+ * is taken at its word: answering the stored message never stores twice.
+ */
 function isSameMessage(stored: Message, attempt: Pick<Message, 'roomId' | 'senderId' | 'content'>): boolean {
   return (
     stored.roomId === attempt.roomId &&
     stored.senderId === attempt.senderId &&
-    stored.content === attempt.content
+    (stored.content === attempt.content || stored.editedAt !== null || stored.deletedAt !== null)
   );
 }

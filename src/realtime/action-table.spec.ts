@@ -2,7 +2,7 @@ import { ACTION_NAMES, ACTION_TABLE, findAction } from './action-table.js';
 
 describe('the action table', () => {
   it('finds each entry by its own name', () => {
-    expect(ACTION_NAMES).toEqual(['create_room', 'create_message']);
+    expect(ACTION_NAMES).toEqual(['create_room', 'create_message', 'edit_message', 'delete_message']);
     for (const name of ACTION_NAMES) {
       expect(findAction(name)).toBe(name);
     }
@@ -24,6 +24,11 @@ describe('the action table', () => {
   });
 
   it('names a success key for every entry', () => {
-    expect(Object.values(ACTION_TABLE).map((entry) => entry.successKey)).toEqual(['room', 'message']);
+    expect(Object.values(ACTION_TABLE).map((entry) => entry.successKey)).toEqual([
+      'room',
+      'message',
+      'message',
+      'message',
+    ]);
   });
 });

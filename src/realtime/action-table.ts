@@ -1,4 +1,5 @@
 import type { ClassConstructor } from 'class-transformer';
+import { DeleteMessagePayload, EditMessagePayload } from '../messages/dto/change-message.dto.js';
 import { CreateMessageDto } from '../messages/dto/create-message.dto.js';
 import type { MessagesService } from '../messages/messages.service.js';
 import { CreateRoomDto } from '../rooms/dto/create-room.dto.js';
@@ -42,6 +43,17 @@ export const ACTION_TABLE = {
     successKey: 'message',
     handle: async ({ messages }, callerId, { roomId, ...message }) =>
       (await messages.send(callerId, roomId, message)).message,
+  }),
+  edit_message: action({
+    dto: EditMessagePayload,
+    successKey: 'message',
+    handle: ({ messages }, callerId, { roomId, messageId, content }) =>
+      messages.edit(callerId, roomId, messageId, content),
+  }),
+  delete_message: action({
+    dto: DeleteMessagePayload,
+    successKey: 'message',
+    handle: ({ messages }, callerId, { roomId, messageId }) => messages.delete(callerId, roomId, messageId),
   }),
 };
 

@@ -27,4 +27,16 @@ export class Broadcaster {
       ?.to(participantIds.map(userChannel))
       .emit('message_created', { type: 'message_created', message });
   }
+
+  messageUpdated(message: MessageResponse, participantIds: readonly string[]): void {
+    this.server
+      ?.to(participantIds.map(userChannel))
+      .emit('message_updated', { type: 'message_updated', message });
+  }
+
+  messageDeleted(message: MessageResponse, participantIds: readonly string[]): void {
+    this.server
+      ?.to(participantIds.map(userChannel))
+      .emit('message_deleted', { type: 'message_deleted', message });
+  }
 }

@@ -14,6 +14,12 @@ export interface MessageCreatedEvent {
   message: MessageResponse;
 }
 
+/** §9: an edit, or a delete that left a tombstone. */
+export interface MessageChangedEvent<Type extends 'message_updated' | 'message_deleted'> {
+  type: Type;
+  message: MessageResponse;
+}
+
 export interface ActionFailure {
   status: 'error';
   error: { code: ErrorCode; message: string; details?: string[] };
@@ -33,6 +39,8 @@ export type ActionAck<A extends ActionName = ActionName> = ActionSuccess<A> | Ac
 export interface ServerToClientEvents {
   room_created: (event: RoomCreatedEvent) => void;
   message_created: (event: MessageCreatedEvent) => void;
+  message_updated: (event: MessageChangedEvent<'message_updated'>) => void;
+  message_deleted: (event: MessageChangedEvent<'message_deleted'>) => void;
   exception: (event: ExceptionEvent) => void;
 }
 
