@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createRoom, history, postMessage } from './factories/rooms.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
+import type { NewMessage } from '../src/messages/insert-batch.js';
 import { MessagesRepository, type StoredMessage } from '../src/messages/messages.repository.js';
+import { MEMBERSHIP_MOVED } from '../src/rooms/membership.repository.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, Inbox, request as emit } from './setup/sockets.js';
 
@@ -156,12 +158,22 @@ describe('messages over HTTP', () => {
   });
 
   describe('group commit (the message store of each instance)', () => {
-    const storeOf = (instance: Instance) => instance.app.get(MessagesRepository);
+    /** The store of an instance, for rooms whose membership never changed. */
+    const storeOf = (instance: Instance) => ({
+      async insert(message: NewMessage): Promise<StoredMessage> {
+        const outcome = await instance.app.get(MessagesRepository).insert(message);
+        if (outcome === MEMBERSHIP_MOVED) {
+          throw new Error('the membership of a room nobody joined or left moved');
+        }
+        return outcome;
+      },
+    });
     const message = (roomId: string, sender: TestUser, content: string, messageId = randomUUID()) => ({
       messageId,
       roomId,
       senderId: sender.id,
       content,
+      membersVersion: 0,
     });
 
     it('stores the new messages of a batch that also replays a stored one, with no gap in seq', async () => {

@@ -81,6 +81,7 @@ describe('realtime delivery across two instances', () => {
           ],
           createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
           lastMessage: null,
+          name: null,
         },
       });
       const roomId = (ack as any).room.id;
@@ -219,7 +220,7 @@ describe('realtime delivery across two instances', () => {
         const bad = (await request(bobSocket, 'message', { action, roomId, messageId, content: 'x' })) as any;
         expect(bad.error.code).toBe('validation_failed');
         expect(bad.error.details).toEqual([
-          'action must be one of: create_room, create_message, edit_message, delete_message',
+          'action must be one of: create_room, create_message, edit_message, delete_message, add_participants, leave_room',
         ]);
       }
       expect((await history(one, alice, roomId, '?limit=200')).map((m) => m.content)).not.toContain('x');

@@ -5,6 +5,7 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { ReadStateAndPresence1764100000000 } from './migrations/1764100000000-read-state-and-presence.js';
 import { MessageKeyPerRoom1764200000000 } from './migrations/1764200000000-message-key-per-room.js';
 import { ChangeFeed1764300000000 } from './migrations/1764300000000-change-feed.js';
+import { GroupRooms1764400000000 } from './migrations/1764400000000-group-rooms.js';
 
 // The migrations are the one truth of the schema; repositories map rows
 // themselves (no entities), so there is nothing to keep in step with them.
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   ReadStateAndPresence1764100000000,
   MessageKeyPerRoom1764200000000,
   ChangeFeed1764300000000,
+  GroupRooms1764400000000,
 ];
 
 interface DatabaseLocation {

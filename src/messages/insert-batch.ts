@@ -3,6 +3,8 @@ export interface NewMessage {
   roomId: string;
   senderId: string;
   content: string;
+  /** The room's `members_version` its sender was checked against (room-membership.ts). */
+  membersVersion: number;
 }
 
 /** A `messages` row as the driver returns it. */
@@ -28,6 +30,15 @@ export const MESSAGE_COLUMNS =
  * commit in `seq` order and its changes (these, edits, deletes: all take the
  * same room lock first) in `rev` order, with no gaps.
  *
+ * A room's messages are stored only if its `members_version` is still the
+ * one their senders were checked against and their recipients read from.
+ * Adds and leaves bump it under the same room lock, so once this statement
+ * holds the lock the version cannot move before it commits; the UPDATE
+ * compares it on the room's latest row (a row changed while this statement
+ * waited is re-read and re-checked), and a room that fails the comparison is
+ * neither bumped nor written: its messages are missing from the answer, and
+ * their senders are checked again.
+ *
  * Two batches cannot deadlock: each locks all its rooms first, in id order,
  * and only then inserts (the ORDER BY makes every room lock come before the
  * first insert: the sort reads all its input before it yields a row). Every
@@ -45,7 +56,8 @@ export const MESSAGE_COLUMNS =
  *
  * Per message, in batch order: $1 id, $2 room, $3 sender, $4 content, $5 its
  * position among the batch's messages of its room (1, 2, ...). Per room: $6
- * the distinct rooms, $7 how many messages each gets.
+ * the distinct rooms, $7 how many messages each gets, $8 the membership
+ * version they were decided on.
  */
 export const INSERT_BATCH = `
 WITH locked AS (
@@ -53,8 +65,9 @@ WITH locked AS (
 ), bumped AS (
   UPDATE rooms r
   SET last_seq = r.last_seq + c.n, last_rev = r.last_rev + c.n, last_activity_at = clock_timestamp()
-  FROM unnest($6::text[], $7::int[]) AS c(room_id, n)
+  FROM unnest($6::text[], $7::int[], $8::int[]) AS c(room_id, n, members_version)
   WHERE r.id = ANY($6::text[]) AND r.id = c.room_id AND r.id IN (SELECT id FROM locked)
+    AND r.members_version = c.members_version
   RETURNING r.id AS room_id, r.last_seq - c.n AS base, r.last_rev - c.n AS rev_base
 )
 INSERT INTO messages (message_id, room_id, seq, rev, sender_id, content, created_at)
@@ -68,14 +81,19 @@ RETURNING ${MESSAGE_COLUMNS}`;
 
 /**
  * INSERT_BATCH's parameters, in its order, for messages with distinct
- * (room, id) keys.
- * Messages of a room that does not exist are left out by the statement.
+ * (room, id) keys and one membership version per room (the first message's
+ * of each room counts). Messages of a room that does not exist, or whose
+ * version moved, are left out by the statement.
  */
 export function insertBatchParameters(messages: readonly NewMessage[]): unknown[] {
   const countByRoom = new Map<string, number>();
-  const positions = messages.map(({ roomId }) => {
+  const versionByRoom = new Map<string, number>();
+  const positions = messages.map(({ roomId, membersVersion }) => {
     const position = (countByRoom.get(roomId) ?? 0) + 1;
     countByRoom.set(roomId, position);
+    if (position === 1) {
+      versionByRoom.set(roomId, membersVersion);
+    }
     return position;
   });
   return [
@@ -86,5 +104,6 @@ export function insertBatchParameters(messages: readonly NewMessage[]): unknown[
     positions,
     [...countByRoom.keys()],
     [...countByRoom.values()],
+    [...versionByRoom.values()],
   ];
 }

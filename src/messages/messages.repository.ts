@@ -3,6 +3,7 @@ import { ChatError } from '../common/chat-error.js';
 import { MicroBatch } from '../common/micro-batch.js';
 import { Sql } from '../database/sql.js';
 import { constraintName, sqlState } from '../database/sql-errors.js';
+import { MEMBERSHIP_MOVED, type MembershipMoved } from '../rooms/membership.repository.js';
 import { CHANGE_MESSAGE } from './change-message.js';
 import {
   INSERT_BATCH,
@@ -49,7 +50,7 @@ function isRetryable(error: unknown): boolean {
  */
 @Injectable()
 export class MessagesRepository {
-  private readonly batches = new MicroBatch<NewMessage, StoredMessage | ChatError>(
+  private readonly batches = new MicroBatch<NewMessage, StoredMessage | MembershipMoved>(
     (items) => this.insertBatch(items),
     {
       // Two batches in flight keep Postgres busy while the next one fills up.
@@ -62,15 +63,13 @@ export class MessagesRepository {
 
   /**
    * Stores the message with the room's next `seq`, or returns the message
-   * already stored under that id in that room (`created: false`). Resolves after the
-   * commit, together with the other messages of its batch.
+   * already stored under that id in that room (`created: false`). Resolves
+   * after the commit, together with the other messages of its batch.
+   * MEMBERSHIP_MOVED: nothing was stored, because the room's membership is
+   * no longer `membersVersion` (or the room does not exist).
    */
-  async insert(message: NewMessage): Promise<StoredMessage> {
-    const outcome = await this.batches.submit(message);
-    if (outcome instanceof ChatError) {
-      throw outcome;
-    }
-    return outcome;
+  insert(message: NewMessage): Promise<StoredMessage | MembershipMoved> {
+    return this.batches.submit(message);
   }
 
   /** The seq of a message of this room, or null when the room has no such message. */
@@ -105,21 +104,24 @@ export class MessagesRepository {
    * `senderId` sent it and it is not deleted, taking the room's next `rev`.
    * Answers its latest state, with `changed: false` when nothing changed (not
    * the sender, deleted already, the same content); null when the room has
-   * no such message.
+   * no such message; MEMBERSHIP_MOVED (nothing changed) when the room's
+   * membership is no longer `membersVersion` or the room does not exist.
    */
   async change(change: {
     roomId: string;
     messageId: string;
     senderId: string;
     content: string | null;
-  }): Promise<{ message: Message; changed: boolean } | null> {
-    const [row] = await this.sql.query<MessageRow & { changed: boolean }>(CHANGE_MESSAGE, [
-      change.roomId,
-      change.messageId,
-      change.senderId,
-      change.content,
-    ]);
-    return row ? { message: toMessage(row), changed: row.changed } : null;
+    membersVersion: number;
+  }): Promise<{ message: Message; changed: boolean } | null | MembershipMoved> {
+    const [row] = await this.sql.query<Nullable<MessageRow> & { members_version: number; changed: boolean }>(
+      CHANGE_MESSAGE,
+      [change.roomId, change.messageId, change.senderId, change.content, change.membersVersion],
+    );
+    if (!row || row.members_version !== change.membersVersion) {
+      return MEMBERSHIP_MOVED;
+    }
+    return row.message_id === null ? null : { message: toMessage(row as MessageRow), changed: row.changed };
   }
 
   /**
@@ -160,13 +162,18 @@ export class MessagesRepository {
    * first item is the one stored and `created`; the others are answered with
    * what it stored and `created: false`, so the service tells a replay from a
    * conflict exactly as for a message stored earlier. The same id in two
-   * rooms is two messages.
+   * rooms is two messages. The statement takes one membership version per
+   * room: a message decided on another version than the room's first one in
+   * the batch is answered MEMBERSHIP_MOVED (its sender is checked again).
    */
-  private async insertBatch(items: NewMessage[]): Promise<(StoredMessage | ChatError)[]> {
+  private async insertBatch(items: NewMessage[]): Promise<(StoredMessage | MembershipMoved)[]> {
     const firstByKey = new Map<string, NewMessage>();
+    const versionByRoom = new Map<string, number>();
     for (const item of items) {
-      if (!firstByKey.has(keyOf(item))) {
+      const version = versionByRoom.get(item.roomId) ?? item.membersVersion;
+      if (!firstByKey.has(keyOf(item)) && version === item.membersVersion) {
         firstByKey.set(keyOf(item), item);
+        versionByRoom.set(item.roomId, version);
       }
     }
     const { inserted, stored } = await this.insertNew([...firstByKey.values()]);
@@ -176,18 +183,16 @@ export class MessagesRepository {
         return { message: toMessage(row), created: firstByKey.get(keyOf(item)) === item };
       }
       const earlier = stored.get(keyOf(item));
-      // Neither inserted nor found: only a room that does not exist leaves
-      // nothing (the caller checked participation, so this is a safeguard).
-      return earlier
-        ? { message: earlier, created: false }
-        : ChatError.notFound(`Room ${item.roomId} does not exist`);
+      // Neither inserted nor found: the room's membership moved since the
+      // sender was checked (or the room does not exist); nothing was stored.
+      return earlier ? { message: earlier, created: false } : MEMBERSHIP_MOVED;
     });
   }
 
   /**
    * Inserts the messages whose keys are not stored yet (`items` has distinct
    * keys); `stored` holds the ones that were, as stored, by key. A message for
-   * a room that does not exist is in neither.
+   * a room that does not exist or whose membership moved is in neither.
    */
   private async insertNew(
     items: NewMessage[],

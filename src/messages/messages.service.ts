@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
 import { ID_PATTERN } from '../common/string-rules.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
+import { MEMBERSHIP_MOVED } from '../rooms/membership.repository.js';
 import { RoomMembership } from '../rooms/room-membership.js';
 import type { ListChangesQuery } from './dto/list-changes.query.js';
 import type { ListMessagesQuery } from './dto/list-messages.query.js';
@@ -35,16 +36,23 @@ export class MessagesService {
     if (!(await this.rateLimiter.tryTake(callerId))) {
       throw ChatError.rateLimited('Too many messages; slow down and retry');
     }
-    const participantIds = await this.membership.requireParticipant(callerId, roomId);
     const attempt = { messageId: dto.messageId, roomId, senderId: callerId, content: dto.content };
-    const { message, created } = await this.messages.insert(attempt);
+    // Stored only under the membership it was decided on: its participants are the room's at the commit.
+    const { stored, participantIds } = await this.membership.write(callerId, roomId, async (membership) => {
+      const stored = await this.messages.insert({ ...attempt, membersVersion: membership.version });
+      return stored === MEMBERSHIP_MOVED ? stored : { stored, participantIds: membership.participantIds };
+    });
+    const { message, created } = stored;
+    // A replay commits nothing, so nothing confirmed the membership it was
+    // decided on: the caller and the recipients are checked now.
+    const recipients = created ? participantIds : await this.membership.requireParticipant(callerId, roomId);
     if (!created && !isSameMessage(message, attempt)) {
       throw ChatError.conflict(`messageId ${dto.messageId} is already used by another message`);
     }
     const response = toMessageResponse(message);
     // A retry is broadcast again: live delivery is at-least-once, and the
     // client that retried may be the only one that missed the first one.
-    this.broadcaster.messageCreated(response, participantIds);
+    this.broadcaster.messageCreated(response, recipients);
     return { message: response, created };
   }
 
@@ -89,11 +97,17 @@ export class MessagesService {
     if (!(await this.rateLimiter.tryTake(callerId))) {
       throw ChatError.rateLimited('Too many changes; slow down and retry');
     }
-    const participantIds = await this.membership.requireParticipant(callerId, roomId);
-    // A path parameter arrives unchecked: an id no message can have is not looked up.
-    const outcome = ID_PATTERN.test(messageId)
-      ? await this.messages.change({ roomId, messageId, senderId: callerId, content })
-      : null;
+    if (!ID_PATTERN.test(messageId)) {
+      // A path parameter arrives unchecked: an id no message can have is not looked up.
+      await this.membership.requireParticipant(callerId, roomId);
+      throw ChatError.notFound(`Message ${messageId} does not exist in this room`);
+    }
+    // Applied only under the membership it was decided on (as for a new message).
+    const { outcome, participantIds } = await this.membership.write(callerId, roomId, async (membership) => {
+      const change = { roomId, messageId, senderId: callerId, content, membersVersion: membership.version };
+      const outcome = await this.messages.change(change);
+      return outcome === MEMBERSHIP_MOVED ? outcome : { outcome, participantIds: membership.participantIds };
+    });
     if (!outcome) {
       throw ChatError.notFound(`Message ${messageId} does not exist in this room`);
     }

@@ -2,7 +2,14 @@ import { ACTION_NAMES, ACTION_TABLE, findAction } from './action-table.js';
 
 describe('the action table', () => {
   it('finds each entry by its own name', () => {
-    expect(ACTION_NAMES).toEqual(['create_room', 'create_message', 'edit_message', 'delete_message']);
+    expect(ACTION_NAMES).toEqual([
+      'create_room',
+      'create_message',
+      'edit_message',
+      'delete_message',
+      'add_participants',
+      'leave_room',
+    ]);
     for (const name of ACTION_NAMES) {
       expect(findAction(name)).toBe(name);
     }
@@ -29,6 +36,8 @@ describe('the action table', () => {
       'message',
       'message',
       'message',
+      'room',
+      'room',
     ]);
   });
 });

@@ -2,6 +2,7 @@ import type { ClassConstructor } from 'class-transformer';
 import { DeleteMessagePayload, EditMessagePayload } from '../messages/dto/change-message.dto.js';
 import { CreateMessageDto } from '../messages/dto/create-message.dto.js';
 import type { MessagesService } from '../messages/messages.service.js';
+import { AddParticipantsPayload, LeaveRoomPayload } from '../rooms/dto/change-participants.dto.js';
 import { CreateRoomDto } from '../rooms/dto/create-room.dto.js';
 import type { RoomsService } from '../rooms/rooms.service.js';
 
@@ -35,8 +36,8 @@ export const ACTION_TABLE = {
   create_room: action({
     dto: CreateRoomDto,
     successKey: 'room',
-    handle: async ({ rooms }, callerId, { participants }) =>
-      (await rooms.create(callerId, participants)).room,
+    handle: async ({ rooms }, callerId, { participants, name }) =>
+      (await rooms.create(callerId, participants, name)).room,
   }),
   create_message: action({
     dto: CreateMessageDto,
@@ -54,6 +55,17 @@ export const ACTION_TABLE = {
     dto: DeleteMessagePayload,
     successKey: 'message',
     handle: ({ messages }, callerId, { roomId, messageId }) => messages.delete(callerId, roomId, messageId),
+  }),
+  add_participants: action({
+    dto: AddParticipantsPayload,
+    successKey: 'room',
+    handle: ({ rooms }, callerId, { roomId, participants }) =>
+      rooms.addParticipants(callerId, roomId, participants),
+  }),
+  leave_room: action({
+    dto: LeaveRoomPayload,
+    successKey: 'room',
+    handle: ({ rooms }, callerId, { roomId }) => rooms.leave(callerId, roomId),
   }),
 };
 

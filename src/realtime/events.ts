@@ -1,6 +1,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { ErrorCode } from '../common/chat-error.js';
 import type { MessageResponse } from '../messages/message.response.js';
+import type { Participant } from '../rooms/room.js';
 import type { RoomResponse } from '../rooms/room.response.js';
 import type { ActionName, ActionSuccess } from './action-table.js';
 
@@ -18,6 +19,22 @@ export interface MessageCreatedEvent {
 export interface MessageChangedEvent<Type extends 'message_updated' | 'message_deleted'> {
   type: Type;
   message: MessageResponse;
+}
+
+/** §10: to everyone in the room after the change, the new people included. */
+export interface ParticipantsAddedEvent {
+  type: 'participants_added';
+  room: RoomResponse;
+  added: Participant[];
+  /** Who added them. */
+  by: string;
+}
+
+/** §10: to those who remain and to the leaver's own sockets. */
+export interface ParticipantLeftEvent {
+  type: 'participant_left';
+  roomId: string;
+  userId: string;
 }
 
 export interface ActionFailure {
@@ -41,6 +58,8 @@ export interface ServerToClientEvents {
   message_created: (event: MessageCreatedEvent) => void;
   message_updated: (event: MessageChangedEvent<'message_updated'>) => void;
   message_deleted: (event: MessageChangedEvent<'message_deleted'>) => void;
+  participants_added: (event: ParticipantsAddedEvent) => void;
+  participant_left: (event: ParticipantLeftEvent) => void;
   exception: (event: ExceptionEvent) => void;
 }
 

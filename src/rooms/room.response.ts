@@ -6,6 +6,7 @@ export interface RoomResponse {
   participants: Participant[];
   createdAt: string;
   lastMessage: MessageResponse | null;
+  name: string | null;
 }
 
 export const toRoomResponse = (room: RoomView): RoomResponse => ({
@@ -13,4 +14,5 @@ export const toRoomResponse = (room: RoomView): RoomResponse => ({
   participants: room.participants,
   createdAt: room.createdAt.toISOString(),
   lastMessage: room.lastMessage && toMessageResponse(room.lastMessage),
+  name: room.name,
 });

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BroadcastModule } from '../realtime/broadcast.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { MembershipRepository } from './membership.repository.js';
 import { RoomMembership } from './room-membership.js';
 import { RoomsController } from './rooms.controller.js';
 import { RoomsRepository } from './rooms.repository.js';
@@ -9,7 +10,7 @@ import { RoomsService } from './rooms.service.js';
 @Module({
   imports: [UsersModule, BroadcastModule],
   controllers: [RoomsController],
-  providers: [RoomsService, RoomsRepository, RoomMembership],
+  providers: [RoomsService, RoomsRepository, MembershipRepository, RoomMembership],
   exports: [RoomsService, RoomMembership],
 })
 export class RoomsModule {}

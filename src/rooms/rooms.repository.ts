@@ -5,6 +5,7 @@ import type { Participant, RoomView } from './room.js';
 
 interface RoomRow {
   id: string;
+  name: string | null;
   created_at: Date;
   message_id: string | null;
   seq: number | null;
@@ -17,7 +18,7 @@ interface RoomRow {
 }
 
 const ROOM_COLUMNS = `
-  r.id, r.created_at, m.message_id, m.seq, m.rev, m.sender_id, m.content,
+  r.id, r.name, r.created_at, m.message_id, m.seq, m.rev, m.sender_id, m.content,
   m.created_at AS message_created_at, m.edited_at, m.deleted_at
   FROM rooms r
   LEFT JOIN messages m ON m.room_id = r.id AND m.seq = r.last_seq`;
@@ -34,12 +35,13 @@ export class RoomsRepository {
    */
   async insert(room: {
     id: string;
+    name: string | null;
     directKey: string | null;
     participantIds: readonly string[];
   }): Promise<boolean> {
     const rows = await this.sql.query(
       `WITH room AS (
-         INSERT INTO rooms (id, direct_key) VALUES ($1, $2)
+         INSERT INTO rooms (id, direct_key, name) VALUES ($1, $2, $4)
          ON CONFLICT (direct_key) DO NOTHING
          RETURNING id
        ), participants AS (
@@ -47,7 +49,7 @@ export class RoomsRepository {
          SELECT room.id, unnest($3::text[]) FROM room
        )
        SELECT id FROM room`,
-      [room.id, room.directKey, room.participantIds],
+      [room.id, room.directKey, room.participantIds, room.name],
     );
     return rows.length > 0;
   }
@@ -57,15 +59,6 @@ export class RoomsRepository {
       directKey,
     ]);
     return row?.id ?? null;
-  }
-
-  /** Empty when the room does not exist: every room has participants. */
-  async participantIds(roomId: string): Promise<string[]> {
-    const rows = await this.sql.query<{ user_id: string }>(
-      'SELECT user_id FROM room_participants WHERE room_id = $1',
-      [roomId],
-    );
-    return rows.map((r) => r.user_id);
   }
 
   /** The user's rooms, most recent activity first. */
@@ -91,6 +84,7 @@ export class RoomsRepository {
     const participants = await this.participantsOf(rows.map((r) => r.id));
     return rows.map((row) => ({
       id: row.id,
+      name: row.name,
       createdAt: row.created_at,
       participants: participants.get(row.id) ?? [],
       lastMessage: lastMessage(row),
