@@ -120,6 +120,7 @@ describe('a cluster of three instances behind nginx', () => {
       ],
       createdAt: expect.any(String),
       lastMessage: null,
+      name: null,
     });
     const again = seen(
       await request(lb)
@@ -262,6 +263,9 @@ describe('a cluster of three instances behind nginx', () => {
             createdAt: expect.any(String),
             status: 'success',
             seq: i + 1,
+            rev: i + 1,
+            editedAt: null,
+            deletedAt: null,
           },
         });
         const event = { type: 'message_created', message: ack.message };
