@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
+import { LruCache } from '../common/lru-cache.js';
 import { ID_PATTERN } from '../common/string-rules.js';
 import {
   MEMBERSHIP_MOVED,
@@ -8,7 +9,9 @@ import {
   type MembershipMoved,
 } from './membership.repository.js';
 
-const MAX_CACHED_ROOMS = 100_000;
+// Participant ids remembered in all, over every room: about 100 bytes each,
+// so ~50 MiB at most, however many rooms of 100 a flood creates.
+const MAX_CACHED_PARTICIPANTS = 500_000;
 // A write decided again this many times, each time finding the membership
 // moved once more, is answered 'unavailable'.
 const MAX_WRITE_ATTEMPTS = 5;
@@ -38,19 +41,18 @@ const MAX_WRITE_ATTEMPTS = 5;
  */
 @Injectable()
 export class RoomMembership {
-  private readonly cache = new Map<string, Membership>();
+  private readonly cache = new LruCache<string, Membership>(
+    MAX_CACHED_PARTICIPANTS,
+    (membership) => membership.participantIds.length,
+  );
 
   constructor(private readonly memberships: MembershipRepository) {}
 
   /** Keeps the newer of what is remembered and `membership`. */
   remember(roomId: string, membership: Membership): void {
-    const known = this.cache.get(roomId);
+    const known = this.cache.peek(roomId);
     if (known && known.version > membership.version) {
       return;
-    }
-    if (!known && this.cache.size >= MAX_CACHED_ROOMS) {
-      // Maps iterate in insertion order: drop the oldest entry.
-      this.cache.delete(this.cache.keys().next().value!);
     }
     this.cache.set(roomId, membership);
   }
