@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import http from 'supertest';
 import { createRoom, history } from './factories/rooms.js';
-import { createUser, type TestUser } from './factories/users.js';
+import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, request, sleep } from './setup/sockets.js';
 
@@ -100,5 +101,62 @@ describe('per-user limit on typing and read updates', () => {
       content: 'still here',
     })) as any;
     expect(ack.status).toBe('success');
+  });
+});
+
+// §11: room creation and add_participants per user; sign-up per client address.
+describe('limits on rooms and sign-ups', () => {
+  let instances: Instance[];
+  let url: string;
+
+  beforeAll(async () => {
+    instances = await startInstances(2, {
+      ROOM_LIMIT_PER_MINUTE: '3',
+      SIGNUP_LIMIT_PER_MINUTE: '4',
+      TRUST_PROXY: 'loopback',
+    });
+    url = instances[0].url;
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+  });
+
+  const signUp = (address: string, via = url) =>
+    http(via).post('/users').set('X-Forwarded-For', address).send({ name: 'Someone' });
+
+  it('allows a burst of twice the per-minute room limit over both instances, then refuses creating and adding', async () => {
+    const others = await Promise.all(Array.from({ length: 8 }, (_, i) => signUp(`10.0.0.${i}`)));
+    const alice = (await signUp('10.0.1.1')).body as TestUser;
+    const ids = others.map((r) => r.body.id as string);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await http(instances[i % 2].url)
+        .post('/rooms')
+        .set(auth(alice))
+        .send({ participants: [ids[i], ids[7]] });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 429]);
+    const socket = await connect(instances[1].url, alice.token);
+    const refused = (await request(socket, 'create_room', { participants: [ids[0]] })) as any;
+    expect(refused.error).toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/rooms/) });
+    const rooms = (await http(url).get('/rooms').set(auth(alice)).expect(200)).body;
+    expect(rooms).toHaveLength(6);
+    await http(url)
+      .post(`/rooms/${rooms[0].id}/participants`)
+      .set(auth(alice))
+      .send({ participants: [ids[6]] })
+      .expect(429);
+  });
+
+  it('counts sign-ups per client address (X-Forwarded-For behind TRUST_PROXY), on every instance', async () => {
+    const fromOne: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      fromOne.push((await signUp('192.0.2.7', instances[i % 2].url)).status);
+    }
+    expect(fromOne).toEqual([201, 201, 201, 201, 429]);
+    // Another address is not held back by the first one.
+    expect((await signUp('192.0.2.8')).status).toBe(201);
   });
 });
