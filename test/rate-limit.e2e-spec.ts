@@ -4,6 +4,7 @@ import { createRoom, history } from './factories/rooms.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, request, sleep } from './setup/sockets.js';
+import { waitUntil } from './setup/wait.js';
 
 // The contract's limit: 20 messages a second per user, bursts of 40.
 describe('per-user send rate limit, shared by all instances', () => {
@@ -158,5 +159,43 @@ describe('limits on rooms and sign-ups', () => {
     expect(fromOne).toEqual([201, 201, 201, 201, 429]);
     // Another address is not held back by the first one.
     expect((await signUp('192.0.2.8')).status).toBe(201);
+  });
+});
+
+// §11: at most MAX_SOCKETS_PER_USER sockets per user, on all instances together.
+describe('sockets per user', () => {
+  let instances: Instance[];
+
+  beforeAll(async () => {
+    instances = await startInstances(2, { MAX_SOCKETS_PER_USER: '3' });
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+  });
+
+  it('refuses one socket more than the limit at the handshake with too_many_connections, on any instance', async () => {
+    const [one, two] = instances.map((i) => i.url);
+    const alice = await createUser(one);
+    const sockets = [
+      await connect(one, alice.token),
+      await connect(two, alice.token),
+      await connect(one, alice.token),
+    ];
+    await expect(connect(two, alice.token)).rejects.toThrow('too_many_connections');
+    await expect(connect(one, alice.token)).rejects.toThrow('too_many_connections');
+    // Someone else is not held back, and a socket that closes frees its place.
+    const bob = await createUser(two);
+    expect((await connect(two, bob.token)).connected).toBe(true);
+    sockets[1].disconnect();
+    await waitUntil(
+      () =>
+        connect(two, alice.token).then(
+          () => true,
+          () => false,
+        ),
+      5_000,
+      'a place freed by a closed socket',
+    );
   });
 });

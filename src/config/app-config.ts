@@ -26,6 +26,8 @@ export class AppConfig {
   /** Null: that limit is off. */
   readonly roomLimit: Rate | null;
   readonly signupLimit: Rate | null;
+  /** 0: no limit. */
+  readonly maxSocketsPerUser: number;
   /** Express's `trust proxy` setting: false unless TRUST_PROXY says otherwise. */
   readonly trustProxy: boolean | number | string;
   readonly shutdownTimeoutMs: number;
@@ -48,6 +50,7 @@ export class AppConfig {
     this.signalRateLimit = { perSecond: signals, burst: signals };
     this.roomLimit = perMinute(env.ROOM_LIMIT_PER_MINUTE, 2);
     this.signupLimit = perMinute(env.SIGNUP_LIMIT_PER_MINUTE, 1);
+    this.maxSocketsPerUser = env.MAX_SOCKETS_PER_USER;
     this.trustProxy = trustProxy(env.TRUST_PROXY);
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.presenceHeartbeatMs = env.PRESENCE_HEARTBEAT_MS;

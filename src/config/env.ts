@@ -96,6 +96,12 @@ export class Env extends DatabaseEnv {
   @Min(1)
   SIGNAL_RATE_LIMIT_PER_SECOND = 50;
 
+  /** Sockets a user may hold at once, on all instances together; 0: no limit. */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  MAX_SOCKETS_PER_USER = 20;
+
   /** Rooms a user may create or add people to per minute (bursts of twice that); 0: no limit. */
   @ToInt()
   @IsInt()

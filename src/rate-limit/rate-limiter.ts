@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
-import { FailureEpisodes } from '../common/failure-episodes.js';
+import { OutageLog } from '../common/outage-log.js';
 import { AppConfig } from '../config/app-config.js';
 import { LocalTokenBuckets, TokenBuckets, type Rate } from './token-buckets.js';
 
@@ -26,9 +26,9 @@ const REFUSALS: Record<Limit, string> = {
 
 @Injectable()
 export class RateLimiter {
-  private readonly outage = new FailureEpisodes(
+  private readonly outage = new OutageLog(
     new Logger(RateLimiter.name),
-    'rate limits held per instance (the shared buckets did not answer)',
+    'shared rate-limit buckets (limits held per instance meanwhile)',
   );
   /**
    * While the shared buckets are away, each instance holds every limit on
@@ -65,7 +65,7 @@ export class RateLimiter {
     const key = `rate:${limit}:${who}`;
     try {
       const allowed = await this.buckets.take(key, rate);
-      this.outage.succeeded();
+      this.outage.recovered();
       return allowed;
     } catch (error) {
       this.outage.failed(error);
