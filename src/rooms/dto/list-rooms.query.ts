@@ -1,12 +1,8 @@
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { ToInt } from '../../common/transforms.js';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { PageLimit } from '../../common/page-limit.js';
 
 export class ListRoomsQuery {
-  @IsOptional()
-  @ToInt()
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit()
   limit: number = 100;
 
   /** The cursor of a `Link: …; rel="next"` header: where the previous page ended. */
