@@ -1,3 +1,4 @@
+import type { MessageResponse } from '../src/messages/message.response.js';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { createRoom, postMessage } from './factories/rooms.js';
@@ -187,7 +188,7 @@ describe('read state as rooms change', () => {
   it('leaves deleted messages out of the unread count, wherever they are', async () => {
     const [alice, bob] = await Promise.all([createUser(one, 'Alice'), createUser(two, 'Bob')]);
     const roomId = (await createRoom(one, alice, [bob])).id;
-    const sent = [];
+    const sent: MessageResponse[] = [];
     for (const content of ['one', 'two', 'three', 'four']) {
       sent.push(await postMessage(one, alice, roomId, content));
     }
