@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
 import { FailureEpisodes } from '../common/failure-episodes.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { LocalTokenBuckets, TokenBuckets, type Rate } from './token-buckets.js';
 
 /**
@@ -30,17 +31,24 @@ export class RateLimiter {
    */
   private readonly fallback = new LocalTokenBuckets();
   private readonly rates: Record<Limit, Rate>;
+  private readonly refusals: Record<Limit, { inc(): void }>;
 
   constructor(
     private readonly buckets: TokenBuckets,
     config: AppConfig,
+    metrics: Metrics,
   ) {
     this.rates = { send: config.rateLimit, signal: config.signalRateLimit };
+    this.refusals = {
+      send: metrics.rateLimited.labels('send'),
+      signal: metrics.rateLimited.labels('signal'),
+    };
   }
 
   /** Takes one of the user's tokens for `limit`, or fails with `rate_limited`. */
   async take(limit: Limit, userId: string): Promise<void> {
     if (!(await this.tryTake(limit, userId))) {
+      this.refusals[limit].inc();
       throw ChatError.rateLimited(REFUSALS[limit]);
     }
   }

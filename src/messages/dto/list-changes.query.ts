@@ -1,15 +1,18 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ToInt } from '../../common/transforms.js';
 
 /** `GET /rooms/:roomId/changes` (§9). */
 export class ListChangesQuery {
   /** The highest `rev` the client has seen; 0 (the default) is everything. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, description: 'The highest rev seen' })
   @IsOptional()
   @ToInt()
   @IsInt()
   @Min(0)
   since: number = 0;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 100 })
   @IsOptional()
   @ToInt()
   @IsInt()

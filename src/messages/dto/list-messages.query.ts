@@ -1,8 +1,10 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { ToInt } from '../../common/transforms.js';
 import { ID_PATTERN } from '../../common/string-rules.js';
 
 export class ListMessagesQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @ToInt()
   @IsInt()
@@ -11,12 +13,17 @@ export class ListMessagesQuery {
   limit: number = 50;
 
   /** The page of messages just before this one. */
+  @ApiPropertyOptional({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'The page just before this message' })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: 'before must be a message id' })
   before?: string;
 
   /** Everything after this message (catch-up after a reconnect). */
+  @ApiPropertyOptional({
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    description: 'Everything after this message (catch-up)',
+  })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: 'after must be a message id' })

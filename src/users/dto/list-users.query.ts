@@ -1,15 +1,18 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ToInt } from '../../common/transforms.js';
 import { ID_PATTERN, StorableText } from '../../common/string-rules.js';
 
 export class ListUsersQuery {
   /** Case-insensitive substring of the name. */
+  @ApiPropertyOptional({ maxLength: 64, description: 'Case-insensitive substring of the name' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   @StorableText()
   q?: string;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 100 })
   @IsOptional()
   @ToInt()
   @IsInt()
@@ -18,6 +21,10 @@ export class ListUsersQuery {
   limit: number = 100;
 
   /** The last user id of the previous page. */
+  @ApiPropertyOptional({
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    description: 'The last user id of the previous page',
+  })
   @IsOptional()
   @IsString()
   @Matches(ID_PATTERN, { message: 'after must be a user id' })
