@@ -53,8 +53,10 @@ export function loggerParams(config: AppConfig, output: LogOutput = {}): Params 
       response.setHeader('X-Request-Id', id);
       return id;
     },
-    // Health probes every few seconds would drown the rest.
-    autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health/') ?? false },
+    // Probes and scrapes every few seconds would drown the rest.
+    autoLogging: { ignore: (request: IncomingMessage) => /^\/(health\/|metrics\b)/.test(request.url ?? '') },
+    // The status is what a reader needs of the answer; its headers are noise.
+    serializers: { res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }) },
     ...(pretty && { transport: { target: 'pino-pretty', options: { singleLine: true } } }),
   };
   return { pinoHttp: output.stream ? [options, output.stream] : options };
