@@ -34,4 +34,5 @@ STOPSIGNAL SIGTERM
 # node instead of curl: the slim image has no curl.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
+# `npm run start:prod`, run directly: node as the process that gets SIGTERM (npm would stand in between).
 CMD ["node", "dist/main.js"]

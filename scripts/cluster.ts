@@ -813,6 +813,10 @@ function printSummary(cluster: Cluster): void {
     `cluster up: ${cluster.instances.length} instance(s)`,
     ...cluster.instances.map((i) => `  ${pad(i.name)} ${i.url}  pid ${i.process?.pid}`),
     `  ${pad('nginx')} ${cluster.lbUrl}  pid ${cluster.nginx?.process.pid}  access log ${cluster.nginx?.accessLog}`,
+    // Per instance: behind nginx one scrape would land on any of them.
+    'metrics (Prometheus text, each instance):',
+    ...cluster.instances.map((i) => `  ${pad(i.name)} ${i.url}/metrics`),
+    `API documents: ${cluster.lbUrl}/docs (OpenAPI), ${cluster.lbUrl}/asyncapi (AsyncAPI)`,
     `load balancer: ${cluster.lbUrl}   (Ctrl+C to stop)`,
     '',
   ];

@@ -4,6 +4,9 @@ import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LoggerModule } from 'nestjs-pino';
+import { loggerParams, type LogOutput } from './logging/logging.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { ModesModule } from './modes.module.js';
@@ -13,11 +16,13 @@ import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logOutput: LogOutput = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, logOutput)),
+        MetricsModule,
         ModesModule.forRoot(config),
         LifecycleModule,
         DatabaseModule,

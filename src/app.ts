@@ -1,40 +1,44 @@
-import { ConsoleLogger, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { Server } from 'node:http';
 import { AppModule } from './app.module.js';
+import { buildAsyncApiDocument, serveAsyncApi } from './api-docs/asyncapi.js';
+import { buildOpenApiDocument, serveOpenApi } from './api-docs/openapi.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { HTTP_TIMEOUTS, MAX_PAYLOAD_BYTES } from './common/limits.js';
 import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
-import { LOG_LEVELS } from './config/env.js';
+import { httpMetrics } from './metrics/http-metrics.js';
+import { Metrics } from './metrics/metrics.js';
 import { ChatIoAdapter } from './realtime/chat-io.adapter.js';
 
 export interface AppOptions {
   /** Overrides process.env, e.g. `{ PORT: '3001' }`. */
   env?: Record<string, string>;
-  /** `false` silences Nest's logger (tests). */
+  /** `false` silences the logs (tests). */
   logger?: false;
+  /** Where the log lines go instead of stdout (tests read them). */
+  logStream?: DestinationStream;
 }
 
 /** Builds a fully wired instance; `main.ts` and the tests both start here. */
 export async function createApp(options: AppOptions = {}): Promise<INestApplication> {
   const config = AppConfig.load(options.env);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const logOutput = { silent: options.logger === false, stream: options.logStream };
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logOutput), {
     bodyParser: false,
     abortOnError: false,
     // Held until the configured logger is in place, so LOG_LEVEL applies from the first line.
     bufferLogs: true,
   });
-  app.useLogger(
-    options.logger ??
-      new ConsoleLogger({
-        json: config.logJson,
-        logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
-      }),
-  );
+  app.useLogger(app.get(Logger));
+  // First, so that every answer is counted, refusals included.
+  app.use(httpMetrics(app.get(Metrics)));
   app.useBodyParser('json', { limit: MAX_PAYLOAD_BYTES });
   // Whose address a request comes from (the sign-up limit): the connection's, or X-Forwarded-For's behind TRUST_PROXY.
   app.set('trust proxy', config.trustProxy);
@@ -46,6 +50,8 @@ export async function createApp(options: AppOptions = {}): Promise<INestApplicat
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useWebSocketAdapter(new ChatIoAdapter(app));
+  serveOpenApi(app, buildOpenApiDocument(app));
+  serveAsyncApi(app, buildAsyncApiDocument(app));
   app.enableShutdownHooks();
   return app;
 }

@@ -1,7 +1,13 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/error.response.js';
 import { Authenticator } from './authenticator.js';
 import { CurrentUser } from './current-user.decorator.js';
+import { TokenResponse } from './token.response.js';
 
+@ApiTags('auth')
+@ApiBearerAuth()
+@ApiErrors(401, 503)
 @Controller('auth')
 export class AuthController {
   constructor(private readonly authenticator: Authenticator) {}
@@ -9,7 +15,11 @@ export class AuthController {
   /** A fresh token for a valid one: `{ token, expiresAt }`. */
   @Post('refresh')
   @HttpCode(200)
-  async refresh(@CurrentUser() callerId: string): Promise<{ token: string; expiresAt: string }> {
+  @ApiOkResponse({
+    type: TokenResponse,
+    description: 'A fresh token; the old one stays valid until it expires',
+  })
+  async refresh(@CurrentUser() callerId: string): Promise<TokenResponse> {
     const { token, expiresAt } = await this.authenticator.refresh(callerId);
     return { token, expiresAt: expiresAt.toISOString() };
   }
@@ -17,6 +27,7 @@ export class AuthController {
   /** Ends every token the caller holds and disconnects their sockets everywhere. */
   @Post('revoke')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: "Every token of the caller's ended; their sockets disconnected" })
   revoke(@CurrentUser() callerId: string): Promise<void> {
     return this.authenticator.revoke(callerId);
   }

@@ -1,6 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { HTTP_STATUS_BY_CODE } from './chat-error.js';
 import { toChatError } from './to-chat-error.js';
@@ -8,7 +7,7 @@ import { toChatError } from './to-chat-error.js';
 /**
  * Catches everything thrown on the HTTP side, so every error leaves as Nest's
  * `{ statusCode, message, error }`. Unexpected failures are logged with a
- * request id that the body repeats, and their details never reach the client.
+ * request id that the body repeats (the one on every log line of the request), and their details never reach the client.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -35,7 +34,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const status = HTTP_STATUS_BY_CODE[error.code];
       return [status, httpError(status, error.details ?? error.message)];
     }
-    const requestId = randomUUID();
+    // The id pino-http gave the request: the body repeats what every log line of it carries.
+    const { id } = request as Request & { id?: string | number };
+    const requestId = id === undefined ? 'unknown' : String(id);
     this.logger.error(
       `${request.method} ${request.url} failed (request ${requestId})`,
       exception instanceof Error ? exception.stack : String(exception),

@@ -34,6 +34,8 @@ export class AppConfig {
   readonly presenceHeartbeatMs: number;
   readonly logLevel: LogLevel;
   readonly logJson: boolean;
+  /** Null: /metrics is public. */
+  readonly metricsToken: string | null;
 
   constructor(env: Env) {
     this.port = env.PORT;
@@ -55,7 +57,8 @@ export class AppConfig {
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.presenceHeartbeatMs = env.PRESENCE_HEARTBEAT_MS;
     this.logLevel = env.LOG_LEVEL;
-    this.logJson = env.LOG_FORMAT === 'json';
+    this.logJson = (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'text')) === 'json';
+    this.metricsToken = env.METRICS_TOKEN ?? null;
   }
 
   /** `overrides` win over `process.env`; tests use them to run several instances in one process. */

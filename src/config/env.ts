@@ -144,9 +144,28 @@ export class Env extends DatabaseEnv {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'log';
 
-  /** `json` for one JSON object per line (log shippers), `text` for people. */
+  /**
+   * `json` for one JSON object per line (log shippers), `text` for people
+   * (pino-pretty). Default: `json` when NODE_ENV is `production`, else `text`.
+   */
+  @IsOptional()
   @IsIn(['json', 'text'])
-  LOG_FORMAT = 'text';
+  LOG_FORMAT?: 'json' | 'text';
+
+  /** `production` makes JSON logs the default (the Dockerfile sets it). */
+  @IsOptional()
+  @IsString()
+  NODE_ENV?: string;
+
+  /**
+   * When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`;
+   * unset, it is public like /health.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  @Matches(/^[\x21-\x7e]+$/, { message: 'METRICS_TOKEN must be printable ASCII without spaces' })
+  METRICS_TOKEN?: string;
 }
 
 /** The variables of `schema` (Env unless told), with defaults, or an error naming each bad one. */

@@ -30,10 +30,12 @@ interface DatabaseLocation {
   /** Where the embedded database keeps its files. */
   dataDir: string;
   poolSize?: number;
+  /** The `pg` module to open connections with (to observe its pools); pg itself unless told. */
+  pg?: object;
 }
 
 /** The one description of the database, shared by the app and the migration CLI. */
-export function dataSourceOptions({ url, dataDir, poolSize = 10 }: DatabaseLocation): DataSourceOptions {
+export function dataSourceOptions({ url, dataDir, poolSize = 10, pg }: DatabaseLocation): DataSourceOptions {
   const common = {
     type: 'postgres',
     migrations: MIGRATIONS,
@@ -51,7 +53,7 @@ export function dataSourceOptions({ url, dataDir, poolSize = 10 }: DatabaseLocat
   // A stalled database answers within seconds with an error ('unavailable'),
   // instead of holding every send, and shutdown, behind it.
   const extra = { max: poolSize, connectionTimeoutMillis: 5_000, statement_timeout: 10_000 };
-  return { ...common, url, extra };
+  return { ...common, url, extra, ...(pg && { driver: pg }) };
 }
 
 /** How the configured database is described in the start-up log. */

@@ -1,18 +1,24 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/error.response.js';
 import { EditMessageDto } from './dto/change-message.dto.js';
 import { ListChangesQuery } from './dto/list-changes.query.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
-import type { ChangesResponse, MessageResponse } from './message.response.js';
+import { ChangesResponse, MessageResponse } from './message.response.js';
 import { MessagesService } from './messages.service.js';
 
+@ApiTags('messages')
+@ApiBearerAuth()
 @Controller('rooms/:roomId')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Get('messages')
+  @ApiOkResponse({ type: [MessageResponse], description: 'Oldest first, by seq' })
+  @ApiErrors(400, 401, 403, 404, 503)
   list(
     @CurrentUser() callerId: string,
     @Param('roomId') roomId: string,
@@ -24,6 +30,12 @@ export class MessagesController {
   /** 201 when stored now, 200 for an idempotent replay of the same messageId. */
   @Post('messages')
   @HttpCode(201)
+  @ApiCreatedResponse({
+    type: MessageResponse,
+    description: 'Stored now (after the commit), broadcast as message_created',
+  })
+  @ApiOkResponse({ type: MessageResponse, description: 'A retry of a stored message: the stored one' })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
   async send(
     @CurrentUser() callerId: string,
     @Param('roomId') roomId: string,
@@ -37,6 +49,8 @@ export class MessagesController {
 
   /** §9: only the sender; the same content again changes nothing. */
   @Patch('messages/:messageId')
+  @ApiOkResponse({ type: MessageResponse, description: 'The edited message' })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 429, 503)
   edit(
     @CurrentUser() callerId: string,
     @Param('roomId') roomId: string,
@@ -48,6 +62,8 @@ export class MessagesController {
 
   /** §9: 200 with the tombstone (the message keeps its seq, its content is gone). */
   @Delete('messages/:messageId')
+  @ApiOkResponse({ type: MessageResponse, description: 'The tombstone: same seq, content "", deletedAt set' })
+  @ApiErrors(401, 403, 404, 429, 503)
   delete(
     @CurrentUser() callerId: string,
     @Param('roomId') roomId: string,
@@ -58,6 +74,8 @@ export class MessagesController {
 
   /** §9: what changed after `since` (new messages, edits, deletes), by `rev`. */
   @Get('changes')
+  @ApiOkResponse({ type: ChangesResponse })
+  @ApiErrors(400, 401, 403, 404, 503)
   changes(
     @CurrentUser() callerId: string,
     @Param('roomId') roomId: string,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
 import { MicroBatch } from '../common/micro-batch.js';
+import { Metrics } from '../metrics/metrics.js';
 import { Sql } from '../database/sql.js';
 import { constraintName, sqlState } from '../database/sql-errors.js';
 import { MEMBERSHIP_MOVED, type MembershipMoved } from '../rooms/membership.repository.js';
@@ -59,7 +60,10 @@ export class MessagesRepository {
     },
   );
 
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly metrics: Metrics,
+  ) {}
 
   /**
    * Stores the message with the room's next `seq`, or returns the message
@@ -177,6 +181,8 @@ export class MessagesRepository {
       }
     }
     const { inserted, stored } = await this.insertNew([...firstByKey.values()]);
+    this.metrics.messageBatchSize.observe(items.length);
+    this.metrics.messagesStored.inc(inserted.size);
     return items.map((item) => {
       const row = inserted.get(keyOf(item));
       if (row) {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
 import { OutageLog } from '../common/outage-log.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { LocalTokenBuckets, TokenBuckets, type Rate } from './token-buckets.js';
 
 /**
@@ -37,10 +38,12 @@ export class RateLimiter {
    */
   private readonly fallback = new LocalTokenBuckets();
   private readonly rates: Record<Limit, Rate | null>;
+  private readonly refusals: Record<Limit, { inc(): void }>;
 
   constructor(
     private readonly buckets: TokenBuckets,
     config: AppConfig,
+    metrics: Metrics,
   ) {
     this.rates = {
       send: config.rateLimit,
@@ -48,11 +51,18 @@ export class RateLimiter {
       rooms: config.roomLimit,
       signup: config.signupLimit,
     };
+    this.refusals = {
+      send: metrics.rateLimited.labels('send'),
+      signal: metrics.rateLimited.labels('signal'),
+      rooms: metrics.rateLimited.labels('rooms'),
+      signup: metrics.rateLimited.labels('signup'),
+    };
   }
 
   /** Takes one of the `who`'s tokens for `limit` (a user id, or an address), or fails with `rate_limited`. */
   async take(limit: Limit, who: string): Promise<void> {
     if (!(await this.tryTake(limit, who))) {
+      this.refusals[limit].inc();
       throw ChatError.rateLimited(REFUSALS[limit]);
     }
   }

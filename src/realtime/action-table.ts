@@ -1,12 +1,14 @@
 import type { ClassConstructor } from 'class-transformer';
 import { DeleteMessagePayload, EditMessagePayload } from '../messages/dto/change-message.dto.js';
 import { CreateMessageDto } from '../messages/dto/create-message.dto.js';
+import { MessageResponse } from '../messages/message.response.js';
 import type { MessagesService } from '../messages/messages.service.js';
 import { AddParticipantsPayload, LeaveRoomPayload } from '../rooms/dto/change-participants.dto.js';
 import { CreateRoomDto } from '../rooms/dto/create-room.dto.js';
 import { MarkReadDto } from '../rooms/dto/read.dto.js';
 import { TypingDto } from '../rooms/dto/typing.dto.js';
 import type { ReadStateService } from '../rooms/read-state.service.js';
+import { ReadMarkerResponse, RoomResponse, TypingStateResponse } from '../rooms/room.response.js';
 import type { RoomsService } from '../rooms/rooms.service.js';
 import type { TypingService } from '../rooms/typing.service.js';
 
@@ -21,6 +23,8 @@ export interface ActionServices {
 interface ActionEntry<Dto extends object, SuccessKey extends string, Result> {
   /** Validates the payload, with the same rules and messages as HTTP. */
   dto: ClassConstructor<Dto>;
+  /** The class of the result, for the AsyncAPI document; the handler must return its shape. */
+  result: ClassConstructor<Result>;
   /** The ack's field holding the result: `{ status: 'success', [successKey]: result }`. */
   successKey: SuccessKey;
   handle(services: ActionServices, callerId: string, payload: Dto): Promise<Result>;
@@ -41,45 +45,53 @@ const action = <Dto extends object, SuccessKey extends string, Result>(
 export const ACTION_TABLE = {
   create_room: action({
     dto: CreateRoomDto,
+    result: RoomResponse,
     successKey: 'room',
     handle: async ({ rooms }, callerId, { participants, name }) =>
       (await rooms.create(callerId, participants, name)).room,
   }),
   create_message: action({
     dto: CreateMessageDto,
+    result: MessageResponse,
     successKey: 'message',
     handle: async ({ messages }, callerId, { roomId, ...message }) =>
       (await messages.send(callerId, roomId, message)).message,
   }),
   edit_message: action({
     dto: EditMessagePayload,
+    result: MessageResponse,
     successKey: 'message',
     handle: ({ messages }, callerId, { roomId, messageId, content }) =>
       messages.edit(callerId, roomId, messageId, content),
   }),
   delete_message: action({
     dto: DeleteMessagePayload,
+    result: MessageResponse,
     successKey: 'message',
     handle: ({ messages }, callerId, { roomId, messageId }) => messages.delete(callerId, roomId, messageId),
   }),
   add_participants: action({
     dto: AddParticipantsPayload,
+    result: RoomResponse,
     successKey: 'room',
     handle: ({ rooms }, callerId, { roomId, participants }) =>
       rooms.addParticipants(callerId, roomId, participants),
   }),
   leave_room: action({
     dto: LeaveRoomPayload,
+    result: RoomResponse,
     successKey: 'room',
     handle: ({ rooms }, callerId, { roomId }) => rooms.leave(callerId, roomId),
   }),
   mark_read: action({
     dto: MarkReadDto,
+    result: ReadMarkerResponse,
     successKey: 'read',
     handle: ({ readState }, callerId, { roomId, seq }) => readState.markRead(callerId, roomId, seq),
   }),
   typing: action({
     dto: TypingDto,
+    result: TypingStateResponse,
     successKey: 'typing',
     handle: ({ typing }, callerId, { roomId, typing: isTyping }) =>
       typing.setTyping(callerId, roomId, isTyping),

@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { Metrics } from '../metrics/metrics.js';
 import type { MessageResponse } from '../messages/message.response.js';
 import type { Participant, ReadMarker } from '../rooms/room.js';
 import type { RoomResponse } from '../rooms/room.response.js';
 import type { TypingState } from '../rooms/typing.service.js';
-import { userChannel, type ChatServer, type PresenceEvent } from './events.js';
+import { userChannel, type ChatServer, type PresenceEvent, type ServerToClientEvents } from './events.js';
+
+type EventName = keyof ServerToClientEvents;
 
 /**
  * Delivers domain events to every connected socket of the given users, on
@@ -14,6 +18,25 @@ import { userChannel, type ChatServer, type PresenceEvent } from './events.js';
 @Injectable()
 export class Broadcaster {
   private server: ChatServer | null = null;
+  /** Per event, the bound counters of broadcasts and users addressed: counting allocates nothing. */
+  private readonly counted = new Map<EventName, { events: Counter.Internal; recipients: Counter.Internal }>();
+
+  constructor(private readonly metrics: Metrics) {}
+
+  /** The users' channels, counting the broadcast and its fan-out. */
+  private channels(event: EventName, userIds: readonly string[]): string[] {
+    let counters = this.counted.get(event);
+    if (!counters) {
+      counters = {
+        events: this.metrics.broadcasts.labels(event),
+        recipients: this.metrics.broadcastRecipients.labels(event),
+      };
+      this.counted.set(event, counters);
+    }
+    counters.events.inc();
+    counters.recipients.inc(userIds.length);
+    return userIds.map(userChannel);
+  }
 
   attach(server: ChatServer): void {
     this.server = server;
@@ -21,24 +44,26 @@ export class Broadcaster {
 
   roomCreated(room: RoomResponse): void {
     const userIds = room.participants.map((p) => p.id);
-    this.server?.to(userIds.map(userChannel)).emit('room_created', { type: 'room_created', room });
+    this.server
+      ?.to(this.channels('room_created', userIds))
+      .emit('room_created', { type: 'room_created', room });
   }
 
   messageCreated(message: MessageResponse, participantIds: readonly string[]): void {
     this.server
-      ?.to(participantIds.map(userChannel))
+      ?.to(this.channels('message_created', participantIds))
       .emit('message_created', { type: 'message_created', message });
   }
 
   messageUpdated(message: MessageResponse, participantIds: readonly string[]): void {
     this.server
-      ?.to(participantIds.map(userChannel))
+      ?.to(this.channels('message_updated', participantIds))
       .emit('message_updated', { type: 'message_updated', message });
   }
 
   messageDeleted(message: MessageResponse, participantIds: readonly string[]): void {
     this.server
-      ?.to(participantIds.map(userChannel))
+      ?.to(this.channels('message_deleted', participantIds))
       .emit('message_deleted', { type: 'message_deleted', message });
   }
 
@@ -50,24 +75,26 @@ export class Broadcaster {
     participantIds: readonly string[],
   ): void {
     this.server
-      ?.to(participantIds.map(userChannel))
+      ?.to(this.channels('participants_added', participantIds))
       .emit('participants_added', { type: 'participants_added', room, added, by });
   }
 
   /** To those who remain and to the leaver's own sockets. */
   participantLeft(roomId: string, userId: string, recipientIds: readonly string[]): void {
     this.server
-      ?.to(recipientIds.map(userChannel))
+      ?.to(this.channels('participant_left', recipientIds))
       .emit('participant_left', { type: 'participant_left', roomId, userId });
   }
 
   roomRead(read: ReadMarker, participantIds: readonly string[]): void {
-    this.server?.to(participantIds.map(userChannel)).emit('room_read', { type: 'room_read', read });
+    this.server
+      ?.to(this.channels('room_read', participantIds))
+      .emit('room_read', { type: 'room_read', read });
   }
 
   typing(state: TypingState, recipientIds: readonly string[]): void {
     if (recipientIds.length > 0) {
-      this.server?.to(recipientIds.map(userChannel)).emit('typing', { type: 'typing', ...state });
+      this.server?.to(this.channels('typing', recipientIds)).emit('typing', { type: 'typing', ...state });
     }
   }
 
@@ -79,7 +106,7 @@ export class Broadcaster {
   presence(event: PresenceEvent, userIds: readonly string[]): void {
     // An empty list would address every socket, not none.
     if (userIds.length > 0) {
-      this.server?.to(userIds.map(userChannel)).emit('presence', event);
+      this.server?.to(this.channels('presence', userIds)).emit('presence', event);
     }
   }
 }

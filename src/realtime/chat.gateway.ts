@@ -1,14 +1,17 @@
-import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { BeforeApplicationShutdown } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
 import {
   WebSocketGateway,
   type OnGatewayConnection,
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
+import { randomUUID } from 'node:crypto';
 import { Authenticator } from '../auth/authenticator.js';
 import { ChatError } from '../common/chat-error.js';
 import { toChatError } from '../common/to-chat-error.js';
 import { Drain } from '../lifecycle/drain.js';
+import { Metrics, UNKNOWN_ACTION, type ActionOutcome } from '../metrics/metrics.js';
 import { PresenceService } from '../users/presence.service.js';
 import { Broadcaster } from './broadcaster.js';
 import { ACTION_NAMES, findAction, type ActionName } from './action-table.js';
@@ -24,7 +27,11 @@ type ActionHandler = (socket: ChatSocket, payload: unknown, ack: AckFn) => Promi
 export class ChatGateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown
 {
-  private readonly logger = new Logger(ChatGateway.name);
+  /**
+   * pino's own logger, not Nest's: it can tell whether debug is on, so the
+   * per-action line costs nothing when it is off (the hot path).
+   */
+  private readonly logger: PinoLogger['logger'];
   private server: ChatServer | null = null;
 
   constructor(
@@ -33,7 +40,11 @@ export class ChatGateway
     private readonly broadcaster: Broadcaster,
     private readonly drain: Drain,
     private readonly presence: PresenceService,
-  ) {}
+    private readonly metrics: Metrics,
+    pino: PinoLogger,
+  ) {
+    this.logger = pino.logger.child({ context: ChatGateway.name });
+  }
 
   afterInit(server: ChatServer): void {
     this.server = server;
@@ -60,6 +71,7 @@ export class ChatGateway
       return 'too_many_connections';
     }
     socket.data.userId = claims.userId;
+    socket.data.requestId = handshakeRequestId(socket.handshake.headers['x-request-id']);
     socket.data.expiresAt = claims.expiresAt;
     return null;
   }
@@ -99,12 +111,14 @@ export class ChatGateway
     listen('message', (s, payload, ack) => this.route(s, payload, ack));
     // Counted before the expiry timer may disconnect it, so the two always pair up.
     this.presence.socketConnected(socket.data.userId);
+    this.metrics.socketsConnected.inc();
     disconnectAtExpiry(socket, socket.data.expiresAt);
     await socket.join(userChannel(socket.data.userId));
   }
 
   handleDisconnect(socket: ChatSocket): void {
     this.presence.socketDisconnected(socket.data.userId);
+    this.metrics.socketsConnected.dec();
   }
 
   /** `socket.send(payload)`: routed by the payload's `action` field. */
@@ -113,14 +127,17 @@ export class ChatGateway
     const action = findAction(named);
     if (action === null) {
       const error = ChatError.validation([`action must be one of: ${ACTION_NAMES.join(', ')}`]);
+      this.answered(socket, UNKNOWN_ACTION, error.code, performance.now());
       return this.fail(socket, typeof named === 'string' ? named : 'message', error, ack);
     }
     return this.perform(socket, action, payload, ack);
   }
 
   private async perform(socket: ChatSocket, action: ActionName, payload: unknown, ack: AckFn) {
+    const startedAt = performance.now();
     if (this.drain.isDraining) {
       const error = ChatError.unavailable('This instance is shutting down; reconnect and retry');
+      this.answered(socket, action, error.code, startedAt);
       return this.fail(socket, action, error, ack);
     }
     // The answer is part of the tracked work: shutdown must not close the
@@ -130,11 +147,35 @@ export class ChatGateway
         // Not `ack?.(await …)`: optional call would skip the action itself
         // for a client that sent no callback.
         const answer = await this.actions.perform(action, socket.data.userId, payload);
+        this.answered(socket, action, 'success', startedAt);
         ack?.(answer);
       } catch (error) {
-        this.fail(socket, action, this.asChatError(action, error), ack);
+        const failure = this.asChatError(action, error);
+        this.answered(socket, action, failure.code, startedAt);
+        this.fail(socket, action, failure, ack);
       }
     });
+  }
+
+  /**
+   * Counts the answer, and at debug level logs it: which action, for whom,
+   * on which socket, how it ended and how long it took; never the payload.
+   * The socket id and its handshake's request id tie the line to the
+   * connection's HTTP log lines.
+   */
+  private answered(socket: ChatSocket, action: string, outcome: ActionOutcome, startedAt: number): void {
+    this.metrics.actionAnswered(action, outcome, startedAt);
+    if (this.logger.isLevelEnabled('debug')) {
+      this.logger.debug({
+        msg: 'socket action answered',
+        action,
+        outcome,
+        userId: socket.data.userId,
+        socketId: socket.id,
+        requestId: socket.data.requestId,
+        ms: Math.round((performance.now() - startedAt) * 100) / 100,
+      });
+    }
   }
 
   /** Answers only the caller: a failure never disconnects it nor reaches anyone else. */
@@ -152,7 +193,12 @@ export class ChatGateway
     if (known) {
       return known;
     }
-    this.logger.error(`${action} failed`, error instanceof Error ? error.stack : String(error));
+    this.logger.error({ action, err: error }, `${action} failed`);
     return new ChatError('internal', 'Internal error');
   }
+}
+
+/** The client's `X-Request-Id` on the handshake when it is a plain token, else a fresh id. */
+function handshakeRequestId(given: string | string[] | undefined): string {
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
 }

@@ -100,6 +100,8 @@ interface SocketData {
   userId: string;
   /** When the token it connected with expires; the socket is disconnected then. */
   expiresAt: Date;
+  /** Ties the socket's action log lines to its handshake (X-Request-Id, or a fresh id). */
+  requestId: string;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;

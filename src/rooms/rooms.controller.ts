@@ -1,19 +1,29 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/error.response.js';
 import { linkNextPage } from '../common/next-page-link.js';
 import { ListRoomsQuery } from './dto/list-rooms.query.js';
 import { AddParticipantsDto } from './dto/change-participants.dto.js';
 import { CreateRoomDto } from './dto/create-room.dto.js';
-import type { RoomResponse } from './room.response.js';
+import { RoomResponse } from './room.response.js';
 import { RoomsService } from './rooms.service.js';
 
+@ApiTags('rooms')
+@ApiBearerAuth()
 @Controller('rooms')
 export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
 
   /** The caller's rooms in pages (§11), most recent activity first; `Link: …; rel="next"` when there is more. */
   @Get()
+  @ApiOkResponse({
+    type: [RoomResponse],
+    description:
+      "A page of the caller's rooms, most recent activity first; a Link header (rel=next) when there is more",
+  })
+  @ApiErrors(400, 401, 503)
   async list(
     @CurrentUser() callerId: string,
     @Query() query: ListRoomsQuery,
@@ -28,6 +38,8 @@ export class RoomsController {
   }
 
   @Get(':roomId')
+  @ApiOkResponse({ type: RoomResponse })
+  @ApiErrors(401, 403, 404, 503)
   get(@CurrentUser() callerId: string, @Param('roomId') roomId: string): Promise<RoomResponse> {
     return this.rooms.getForUser(callerId, roomId);
   }
@@ -35,6 +47,9 @@ export class RoomsController {
   /** 201 for a new room, 200 when the pair's direct room already existed. */
   @Post()
   @HttpCode(201)
+  @ApiCreatedResponse({ type: RoomResponse, description: 'A new room, broadcast as room_created' })
+  @ApiOkResponse({ type: RoomResponse, description: "The pair's existing direct room (no broadcast)" })
+  @ApiErrors(400, 401, 404, 413, 429, 503)
   async create(
     @CurrentUser() callerId: string,
     @Body() dto: CreateRoomDto,
@@ -48,6 +63,8 @@ export class RoomsController {
   /** §10: 200 with the room after the change. */
   @Post(':roomId/participants')
   @HttpCode(200)
+  @ApiOkResponse({ type: RoomResponse, description: 'The room after the change' })
+  @ApiErrors(400, 401, 403, 404, 413, 429, 503)
   addParticipants(
     @CurrentUser() callerId: string,
     @Param('roomId') roomId: string,
@@ -58,6 +75,8 @@ export class RoomsController {
 
   /** §10: the caller leaves; 200 with the room after the change. */
   @Delete(':roomId/participants/me')
+  @ApiOkResponse({ type: RoomResponse, description: 'The room after the change, without the caller' })
+  @ApiErrors(401, 403, 404, 503)
   leave(@CurrentUser() callerId: string, @Param('roomId') roomId: string): Promise<RoomResponse> {
     return this.rooms.leave(callerId, roomId);
   }

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../src/app.js';
+import { checkResponsesAgainstOpenApi } from './api-conformance.js';
 
 export interface Instance {
   app: INestApplication;
@@ -19,6 +20,7 @@ export async function startInstances(count: number, env: Record<string, string> 
       env: { PORT: '0', ...env },
       logger: process.env.TEST_LOGS ? undefined : false,
     });
+    checkResponsesAgainstOpenApi(app);
     await app.listen(0, '127.0.0.1');
     instances.push({ app, url: await app.getUrl() });
   }

@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { checkAck, checkEvent } from './api-conformance.js';
 import type { ActionAck, ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.js';
 
 export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -34,12 +35,14 @@ export function closeAllClients(): void {
 }
 
 /** Emits an action and resolves with its acknowledgement. */
-export function request(
+export async function request(
   socket: ChatClient,
   event: keyof ClientToServerEvents,
   payload: unknown,
 ): Promise<ActionAck> {
-  return socket.timeout(10_000).emitWithAck(event, payload) as Promise<ActionAck>;
+  const ack = (await socket.timeout(10_000).emitWithAck(event, payload)) as ActionAck;
+  checkAck(event, ack);
+  return ack;
 }
 
 /** The acknowledgement of a failed action with this code, as a matcher. */
@@ -62,6 +65,7 @@ export class Inbox {
 
   constructor(socket: ChatClient) {
     socket.onAny((event: string, data: unknown) => {
+      checkEvent(event, data);
       this.received.push({ event, data });
       this.waiters.forEach((wake) => wake());
     });

@@ -1,19 +1,23 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import { ID_PATTERN } from '../../common/string-rules.js';
 import { MessageContent } from './message-content.js';
 
 /** The body of `PATCH /rooms/:roomId/messages/:messageId`. */
 export class EditMessageDto {
+  @ApiProperty({ minLength: 1, maxLength: 4000, description: 'Not blank; stored exactly as sent' })
   @MessageContent()
   content: string;
 }
 
 /** The socket `delete_message` payload; the HTTP twin has it all in its path. */
 export class DeleteMessagePayload {
+  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{1,64}$' })
   @IsString()
   @Matches(ID_PATTERN, { message: 'roomId must be a room id' })
   roomId: string;
 
+  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{1,64}$' })
   @IsString()
   @Matches(ID_PATTERN, { message: 'messageId must be a message id' })
   messageId: string;
@@ -21,6 +25,7 @@ export class DeleteMessagePayload {
 
 /** The socket `edit_message` payload. */
 export class EditMessagePayload extends DeleteMessagePayload {
+  @ApiProperty({ minLength: 1, maxLength: 4000, description: 'Not blank; stored exactly as sent' })
   @MessageContent()
   content: string;
 }

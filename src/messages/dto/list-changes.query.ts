@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Min } from 'class-validator';
 import { PageLimit } from '../../common/page-limit.js';
 import { ToInt } from '../../common/transforms.js';
@@ -5,12 +6,13 @@ import { ToInt } from '../../common/transforms.js';
 /** `GET /rooms/:roomId/changes` (§9). */
 export class ListChangesQuery {
   /** The highest `rev` the client has seen; 0 (the default) is everything. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, description: 'The highest rev seen' })
   @IsOptional()
   @ToInt()
   @IsInt()
   @Min(0)
   since: number = 0;
 
-  @PageLimit()
+  @PageLimit(100)
   limit: number = 100;
 }

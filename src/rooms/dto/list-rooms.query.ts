@@ -1,11 +1,16 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { PageLimit } from '../../common/page-limit.js';
 
 export class ListRoomsQuery {
-  @PageLimit()
+  @PageLimit(100)
   limit: number = 100;
 
   /** The cursor of a `Link: …; rel="next"` header: where the previous page ended. */
+  @ApiPropertyOptional({
+    pattern: '^[A-Za-z0-9_-]{1,200}$',
+    description: 'The cursor of a Link rel=next header',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'after must be the cursor of a Link header' })

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 import { IsRoomId } from '../../common/string-rules.js';
 
@@ -7,6 +8,12 @@ const MAX_SEQ = 2_147_483_647;
 /** The body of `POST /rooms/:roomId/read`. */
 export class ReadDto {
   /** Read up to here; capped at the room's last message. */
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_SEQ,
+    description: "Capped at the room's last seq",
+  })
   @IsInt()
   @Min(0)
   @Max(MAX_SEQ)
@@ -15,6 +22,7 @@ export class ReadDto {
 
 /** The socket `mark_read` payload: the HTTP body plus the room. */
 export class MarkReadDto extends ReadDto {
+  @ApiProperty({ pattern: '^[A-Za-z0-9_-]{1,64}$' })
   @IsRoomId()
   roomId: string;
 }

@@ -1,8 +1,10 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
 import { StorableText, VisibleName } from '../../common/string-rules.js';
 import { Trim } from '../../common/transforms.js';
 
 export class CreateUserDto {
+  @ApiProperty({ minLength: 1, maxLength: 64, description: 'Stored trimmed; visible text', example: 'Alice' })
   @Trim()
   @IsString()
   @Length(1, 64)
@@ -10,6 +12,13 @@ export class CreateUserDto {
   @VisibleName()
   name: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 2048,
+    description: 'An http(s) URL',
+    example: 'https://example.com/avatar/alice.png',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2048)
