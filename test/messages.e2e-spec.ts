@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createRoom, history, postMessage } from './factories/rooms.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
+import type { NewMessage } from '../src/messages/insert-batch.js';
 import { MessagesRepository, type StoredMessage } from '../src/messages/messages.repository.js';
+import { MEMBERSHIP_MOVED } from '../src/rooms/membership.repository.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, Inbox, request as emit } from './setup/sockets.js';
 
@@ -50,6 +52,9 @@ describe('messages over HTTP', () => {
         createdAt: expect.any(String),
         status: 'success',
         seq: 1,
+        rev: 1,
+        editedAt: null,
+        deletedAt: null,
       });
       const replay = await request(two)
         .post(`/rooms/${room.id}/messages`)
@@ -153,12 +158,22 @@ describe('messages over HTTP', () => {
   });
 
   describe('group commit (the message store of each instance)', () => {
-    const storeOf = (instance: Instance) => instance.app.get(MessagesRepository);
+    /** The store of an instance, for rooms whose membership never changed. */
+    const storeOf = (instance: Instance) => ({
+      async insert(message: NewMessage): Promise<StoredMessage> {
+        const outcome = await instance.app.get(MessagesRepository).insert(message);
+        if (outcome === MEMBERSHIP_MOVED) {
+          throw new Error('the membership of a room nobody joined or left moved');
+        }
+        return outcome;
+      },
+    });
     const message = (roomId: string, sender: TestUser, content: string, messageId = randomUUID()) => ({
       messageId,
       roomId,
       senderId: sender.id,
       content,
+      membersVersion: 0,
     });
 
     it('stores the new messages of a batch that also replays a stored one, with no gap in seq', async () => {
@@ -178,7 +193,7 @@ describe('messages over HTTP', () => {
       expect((await history(one, alice, room.id)).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     });
 
-    it('answers batches on two instances that share ids in opposite orders without a deadlock, storing each id once', async () => {
+    it('answers batches on two instances over the same two rooms, in opposite orders, without a deadlock, storing each message once', async () => {
       const [alice, bob] = await freshPair();
       const carol = await createUser(two, 'Carol');
       const [roomA, roomB] = await Promise.all([
@@ -186,19 +201,23 @@ describe('messages over HTTP', () => {
         createRoom(two, alice, [carol]),
       ]);
       const [x, y] = [randomUUID(), randomUUID()];
-      // 1 + 498 + 1: one batch on each side (batches hold up to 500), long
-      // enough that both statements are inserting at the same time.
+      // 1 + 2 × 249 + 1: one batch on each side (batches hold up to 500),
+      // long enough that both statements run at the same time. Each batch
+      // names the rooms in the other's order and ends with the other's first
+      // message: taking room locks in batch order would deadlock.
       const fillers = (roomId: string) =>
-        Array.from({ length: 498 }, (_, i) => message(roomId, alice, `${i}`));
+        Array.from({ length: 249 }, (_, i) => message(roomId, alice, `${i}`));
       const batchA = [
         message(roomA.id, alice, 'x', x),
         ...fillers(roomA.id),
-        message(roomA.id, alice, 'y', y),
+        ...fillers(roomB.id),
+        message(roomB.id, alice, 'y', y),
       ];
       const batchB = [
         message(roomB.id, alice, 'y', y),
         ...fillers(roomB.id),
-        message(roomB.id, alice, 'x', x),
+        ...fillers(roomA.id),
+        message(roomA.id, alice, 'x', x),
       ];
       const started = performance.now();
       const [answersA, answersB] = await Promise.all([
@@ -207,18 +226,44 @@ describe('messages over HTTP', () => {
       ]);
       // A deadlock is only found after deadlock_timeout (1 s), then retried.
       expect(performance.now() - started).toBeLessThan(900);
-      const answersFor = (id: string) =>
-        [...answersA, ...answersB].filter((a: StoredMessage) => a.message.messageId === id);
-      const store = storeOf(instances[0]);
       for (const id of [x, y]) {
         // Both callers hear of the one stored message: its creator and the other.
-        const answers = answersFor(id);
+        const answers = [...answersA, ...answersB].filter((a: StoredMessage) => a.message.messageId === id);
         expect(answers.filter((a) => a.created)).toHaveLength(1);
         expect(new Set(answers.map((a) => JSON.stringify(a.message))).size).toBe(1);
-        const seqs = await Promise.all([store.seqOf(roomA.id, id), store.seqOf(roomB.id, id)]);
-        expect(seqs.filter((seq) => seq !== null)).toHaveLength(1);
+      }
+      for (const room of [roomA, roomB]) {
+        const all = await wholeHistory(alice, room.id);
+        expect(all.map((m) => m.seq)).toEqual(all.map((_, i) => i + 1));
+        expect(all).toHaveLength(499);
       }
     });
+
+    it('stores one messageId in two rooms as two messages, even in one batch', async () => {
+      const [alice, bob] = await freshPair();
+      const carol = await createUser(two, 'Carol');
+      const [roomA, roomB] = await Promise.all([
+        createRoom(one, alice, [bob]),
+        createRoom(two, alice, [carol]),
+      ]);
+      const id = randomUUID();
+      const [a, b] = await Promise.all([
+        storeOf(instances[0]).insert(message(roomA.id, alice, 'in A', id)),
+        storeOf(instances[0]).insert(message(roomB.id, alice, 'in B', id)),
+      ]);
+      expect([a.created, b.created]).toEqual([true, true]);
+      expect([a.message.roomId, a.message.content, a.message.seq]).toEqual([roomA.id, 'in A', 1]);
+      expect([b.message.roomId, b.message.content, b.message.seq]).toEqual([roomB.id, 'in B', 1]);
+    });
+
+    /** A room's whole history, oldest first, read in pages of 200. */
+    async function wholeHistory(user: TestUser, roomId: string) {
+      const all = await history(one, user, roomId, '?limit=200');
+      while (all.length > 0 && all[0].seq > 1) {
+        all.unshift(...(await history(one, user, roomId, `?limit=200&before=${all[0].messageId}`)));
+      }
+      return all;
+    }
   });
 
   describe('guarantees', () => {

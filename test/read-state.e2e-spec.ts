@@ -1,3 +1,4 @@
+import type { MessageResponse } from '../src/messages/message.response.js';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { createRoom, postMessage } from './factories/rooms.js';
@@ -159,5 +160,80 @@ describe('read state', () => {
       await request(one).get('/rooms/room_nope/reads').set(auth(eve)).expect(404);
       expect((await markers()).map((m: any) => m.userId)).not.toContain(eve.id);
     });
+  });
+});
+
+// §6 with §9–§10: deleted messages are not unread; a newcomer starts at the room's last seq.
+describe('read state as rooms change', () => {
+  let instances: Instance[];
+  let one: string;
+  let two: string;
+
+  beforeAll(async () => {
+    instances = await startInstances(2);
+    [one, two] = instances.map((i) => i.url);
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+  });
+
+  const readState = async (url: string, user: TestUser, roomId: string) => {
+    const { lastReadSeq, unreadCount } = (
+      await request(url).get(`/rooms/${roomId}`).set(auth(user)).expect(200)
+    ).body;
+    return { lastReadSeq, unreadCount };
+  };
+
+  it('leaves deleted messages out of the unread count, wherever they are', async () => {
+    const [alice, bob] = await Promise.all([createUser(one, 'Alice'), createUser(two, 'Bob')]);
+    const roomId = (await createRoom(one, alice, [bob])).id;
+    const sent: MessageResponse[] = [];
+    for (const content of ['one', 'two', 'three', 'four']) {
+      sent.push(await postMessage(one, alice, roomId, content));
+    }
+    await request(two).post(`/rooms/${roomId}/read`).set(auth(bob)).send({ seq: 1 }).expect(200);
+    expect(await readState(two, bob, roomId)).toEqual({ lastReadSeq: 1, unreadCount: 3 });
+    const remove = (seq: number) =>
+      request(one)
+        .delete(`/rooms/${roomId}/messages/${sent[seq - 1].messageId}`)
+        .set(auth(alice))
+        .expect(200);
+    await remove(3); // after Bob's marker: no longer unread
+    expect(await readState(two, bob, roomId)).toEqual({ lastReadSeq: 1, unreadCount: 2 });
+    await remove(1); // before it: changes nothing
+    expect(await readState(two, bob, roomId)).toEqual({ lastReadSeq: 1, unreadCount: 2 });
+    const listed = (await request(one).get('/rooms').set(auth(bob)).expect(200)).body;
+    expect(listed.find((r: any) => r.id === roomId)).toMatchObject({ lastReadSeq: 1, unreadCount: 2 });
+  });
+
+  it('starts someone added at the room’s last message, and refuses read and typing to someone who left', async () => {
+    const [alice, bob, carol, dan] = await Promise.all(
+      ['Alice', 'Bob', 'Carol', 'Dan'].map((name) => createUser(one, name)),
+    );
+    const roomId = (await createRoom(one, alice, [bob, carol])).id;
+    await postMessage(one, alice, roomId, 'before Dan');
+    await postMessage(one, bob, roomId, 'still before Dan');
+    await request(two)
+      .post(`/rooms/${roomId}/participants`)
+      .set(auth(alice))
+      .send({ participants: [dan.id] })
+      .expect(200);
+    expect(await readState(two, dan, roomId)).toEqual({ lastReadSeq: 2, unreadCount: 0 });
+    await postMessage(one, alice, roomId, 'after Dan');
+    expect(await readState(one, dan, roomId)).toEqual({ lastReadSeq: 2, unreadCount: 1 });
+
+    await request(one).delete(`/rooms/${roomId}/participants/me`).set(auth(carol)).expect(200);
+    const carolSocket = await connect(two, carol.token);
+    for (const [action, payload] of [
+      ['mark_read', { roomId, seq: 3 }],
+      ['typing', { roomId, typing: true }],
+    ] as const) {
+      const ack = (await act(carolSocket, action, payload)) as any;
+      expect(ack.error.code).toBe('forbidden');
+    }
+    await request(two).get(`/rooms/${roomId}/reads`).set(auth(carol)).expect(403);
+    const markers = (await request(two).get(`/rooms/${roomId}/reads`).set(auth(alice)).expect(200)).body;
+    expect(markers.map((m: any) => m.userId).sort()).toEqual([alice.id, bob.id, dan.id].sort());
   });
 });

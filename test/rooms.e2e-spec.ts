@@ -42,6 +42,7 @@ describe('rooms over HTTP', () => {
         ],
         createdAt: expect.any(String),
         lastMessage: null,
+        name: null,
       });
       const event = await bobInbox.waitFor('room_created', (e) => e.room.id === response.body.id);
       expect(event).toEqual({ type: 'room_created', room: response.body });
@@ -65,7 +66,7 @@ describe('rooms over HTTP', () => {
       ['a missing participants field', {}, 400],
       ['only the caller', 'self', 400],
       ['an unknown user', { participants: ['user_unknown'] }, 404],
-      ['an unknown field', { participants: ['user_unknown'], name: 'x' }, 400],
+      ['an unknown field', { participants: ['user_unknown'], topic: 'x' }, 400],
     ])('refuses %s', async (_, raw, status) => {
       const body = raw === 'self' ? { participants: [alice.id] } : raw;
       const response = await request(one).post('/rooms').set(auth(alice)).send(body).expect(status);

@@ -3,14 +3,22 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 import { ReadStateAndPresence1764100000000 } from './migrations/1764100000000-read-state-and-presence.js';
+import { MessageKeyPerRoom1764200000000 } from './migrations/1764200000000-message-key-per-room.js';
+import { ChangeFeed1764300000000 } from './migrations/1764300000000-change-feed.js';
+import { GroupRooms1764400000000 } from './migrations/1764400000000-group-rooms.js';
 import { TokenVersions1764500000000 } from './migrations/1764500000000-token-versions.js';
+import { DeletedMessagesIndex1764600000000 } from './migrations/1764600000000-deleted-messages-index.js';
 
 // The migrations are the one truth of the schema; repositories map rows
 // themselves (no entities), so there is nothing to keep in step with them.
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   ReadStateAndPresence1764100000000,
+  MessageKeyPerRoom1764200000000,
+  ChangeFeed1764300000000,
+  GroupRooms1764400000000,
   TokenVersions1764500000000,
+  DeletedMessagesIndex1764600000000,
 ];
 
 interface DatabaseLocation {

@@ -1,21 +1,24 @@
 import { insertBatchParameters, type NewMessage } from './insert-batch.js';
 
-const message = (messageId: string, roomId: string): NewMessage => ({
+const message = (messageId: string, roomId: string, membersVersion = 0): NewMessage => ({
   messageId,
   roomId,
   senderId: `sender-of-${messageId}`,
   content: `content of ${messageId}`,
+  membersVersion,
 });
 
 describe('insertBatchParameters', () => {
   it('numbers each message among the messages of its room and counts them per room', () => {
-    const [ids, rooms, senders, contents, positions, distinctRooms, counts] = insertBatchParameters([
-      message('a', 'r2'),
-      message('b', 'r1'),
-      message('c', 'r2'),
-      message('d', 'r3'),
-      message('e', 'r2'),
-    ]);
+    const [ids, rooms, senders, contents, positions, distinctRooms, counts, versions] = insertBatchParameters(
+      [
+        message('a', 'r2', 4),
+        message('b', 'r1', 0),
+        message('c', 'r2', 4),
+        message('d', 'r3', 7),
+        message('e', 'r2', 4),
+      ],
+    );
     expect(ids).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(rooms).toEqual(['r2', 'r1', 'r2', 'r3', 'r2']);
     expect(senders).toEqual(['sender-of-a', 'sender-of-b', 'sender-of-c', 'sender-of-d', 'sender-of-e']);
@@ -29,6 +32,7 @@ describe('insertBatchParameters', () => {
     expect(distinctRooms).toEqual(['r2', 'r1', 'r3']);
     expect(counts).toEqual([3, 1, 1]);
     expect(positions).toEqual([1, 1, 2, 1, 3]);
+    expect(versions).toEqual([4, 0, 7]);
   });
 
   it('gives one message one room and position 1', () => {
@@ -40,6 +44,7 @@ describe('insertBatchParameters', () => {
       [1],
       ['r'],
       [1],
+      [0],
     ]);
   });
 });

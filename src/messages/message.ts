@@ -5,7 +5,13 @@ export interface Message {
   roomId: string;
   /** Its place in the room: 1, 2, 3… with no gaps. */
   seq: number;
+  /** The room's change counter at this message's latest change (§9). */
+  rev: number;
   senderId: string;
+  /** Empty once deleted. */
   content: string;
   createdAt: Date;
+  editedAt: Date | null;
+  /** Set on a tombstone. */
+  deletedAt: Date | null;
 }

@@ -2,7 +2,16 @@ import { ACTION_NAMES, ACTION_TABLE, findAction } from './action-table.js';
 
 describe('the action table', () => {
   it('finds each entry by its own name', () => {
-    expect(ACTION_NAMES).toEqual(['create_room', 'create_message', 'mark_read', 'typing']);
+    expect(ACTION_NAMES).toEqual([
+      'create_room',
+      'create_message',
+      'edit_message',
+      'delete_message',
+      'add_participants',
+      'leave_room',
+      'mark_read',
+      'typing',
+    ]);
     for (const name of ACTION_NAMES) {
       expect(findAction(name)).toBe(name);
     }
@@ -27,6 +36,10 @@ describe('the action table', () => {
     expect(Object.values(ACTION_TABLE).map((entry) => entry.successKey)).toEqual([
       'room',
       'message',
+      'message',
+      'message',
+      'room',
+      'room',
       'read',
       'typing',
     ]);

@@ -1,6 +1,8 @@
 import type { ClassConstructor } from 'class-transformer';
+import { DeleteMessagePayload, EditMessagePayload } from '../messages/dto/change-message.dto.js';
 import { CreateMessageDto } from '../messages/dto/create-message.dto.js';
 import type { MessagesService } from '../messages/messages.service.js';
+import { AddParticipantsPayload, LeaveRoomPayload } from '../rooms/dto/change-participants.dto.js';
 import { CreateRoomDto } from '../rooms/dto/create-room.dto.js';
 import { MarkReadDto } from '../rooms/dto/read.dto.js';
 import { TypingDto } from '../rooms/dto/typing.dto.js';
@@ -40,14 +42,36 @@ export const ACTION_TABLE = {
   create_room: action({
     dto: CreateRoomDto,
     successKey: 'room',
-    handle: async ({ rooms }, callerId, { participants }) =>
-      (await rooms.create(callerId, participants)).room,
+    handle: async ({ rooms }, callerId, { participants, name }) =>
+      (await rooms.create(callerId, participants, name)).room,
   }),
   create_message: action({
     dto: CreateMessageDto,
     successKey: 'message',
     handle: async ({ messages }, callerId, { roomId, ...message }) =>
       (await messages.send(callerId, roomId, message)).message,
+  }),
+  edit_message: action({
+    dto: EditMessagePayload,
+    successKey: 'message',
+    handle: ({ messages }, callerId, { roomId, messageId, content }) =>
+      messages.edit(callerId, roomId, messageId, content),
+  }),
+  delete_message: action({
+    dto: DeleteMessagePayload,
+    successKey: 'message',
+    handle: ({ messages }, callerId, { roomId, messageId }) => messages.delete(callerId, roomId, messageId),
+  }),
+  add_participants: action({
+    dto: AddParticipantsPayload,
+    successKey: 'room',
+    handle: ({ rooms }, callerId, { roomId, participants }) =>
+      rooms.addParticipants(callerId, roomId, participants),
+  }),
+  leave_room: action({
+    dto: LeaveRoomPayload,
+    successKey: 'room',
+    handle: ({ rooms }, callerId, { roomId }) => rooms.leave(callerId, roomId),
   }),
   mark_read: action({
     dto: MarkReadDto,

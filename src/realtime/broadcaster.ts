@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { MessageResponse } from '../messages/message.response.js';
-import type { ReadMarker } from '../rooms/room.js';
+import type { Participant, ReadMarker } from '../rooms/room.js';
 import type { RoomResponse } from '../rooms/room.response.js';
 import type { TypingState } from '../rooms/typing.service.js';
 import { userChannel, type ChatServer, type PresenceEvent } from './events.js';
@@ -28,6 +28,37 @@ export class Broadcaster {
     this.server
       ?.to(participantIds.map(userChannel))
       .emit('message_created', { type: 'message_created', message });
+  }
+
+  messageUpdated(message: MessageResponse, participantIds: readonly string[]): void {
+    this.server
+      ?.to(participantIds.map(userChannel))
+      .emit('message_updated', { type: 'message_updated', message });
+  }
+
+  messageDeleted(message: MessageResponse, participantIds: readonly string[]): void {
+    this.server
+      ?.to(participantIds.map(userChannel))
+      .emit('message_deleted', { type: 'message_deleted', message });
+  }
+
+  /** To everyone in the room after the change, the new people included. */
+  participantsAdded(
+    room: RoomResponse,
+    added: Participant[],
+    by: string,
+    participantIds: readonly string[],
+  ): void {
+    this.server
+      ?.to(participantIds.map(userChannel))
+      .emit('participants_added', { type: 'participants_added', room, added, by });
+  }
+
+  /** To those who remain and to the leaver's own sockets. */
+  participantLeft(roomId: string, userId: string, recipientIds: readonly string[]): void {
+    this.server
+      ?.to(recipientIds.map(userChannel))
+      .emit('participant_left', { type: 'participant_left', roomId, userId });
   }
 
   roomRead(read: ReadMarker, participantIds: readonly string[]): void {

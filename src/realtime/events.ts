@@ -1,7 +1,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { ErrorCode } from '../common/chat-error.js';
 import type { MessageResponse } from '../messages/message.response.js';
-import type { ReadMarker } from '../rooms/room.js';
+import type { Participant, ReadMarker } from '../rooms/room.js';
 import type { RoomResponse } from '../rooms/room.response.js';
 import type { TypingState } from '../rooms/typing.service.js';
 import type { ActionName, ActionSuccess } from './action-table.js';
@@ -14,6 +14,28 @@ export interface RoomCreatedEvent {
 export interface MessageCreatedEvent {
   type: 'message_created';
   message: MessageResponse;
+}
+
+/** §9: an edit, or a delete that left a tombstone. */
+export interface MessageChangedEvent<Type extends 'message_updated' | 'message_deleted'> {
+  type: Type;
+  message: MessageResponse;
+}
+
+/** §10: to everyone in the room after the change, the new people included. */
+export interface ParticipantsAddedEvent {
+  type: 'participants_added';
+  room: RoomResponse;
+  added: Participant[];
+  /** Who added them. */
+  by: string;
+}
+
+/** §10: to those who remain and to the leaver's own sockets. */
+export interface ParticipantLeftEvent {
+  type: 'participant_left';
+  roomId: string;
+  userId: string;
 }
 
 export interface RoomReadEvent {
@@ -53,6 +75,10 @@ export type ActionAck<A extends ActionName = ActionName> = ActionSuccess<A> | Ac
 export interface ServerToClientEvents {
   room_created: (event: RoomCreatedEvent) => void;
   message_created: (event: MessageCreatedEvent) => void;
+  message_updated: (event: MessageChangedEvent<'message_updated'>) => void;
+  message_deleted: (event: MessageChangedEvent<'message_deleted'>) => void;
+  participants_added: (event: ParticipantsAddedEvent) => void;
+  participant_left: (event: ParticipantLeftEvent) => void;
   room_read: (event: RoomReadEvent) => void;
   typing: (event: TypingEvent) => void;
   presence: (event: PresenceEvent) => void;

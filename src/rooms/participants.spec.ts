@@ -1,5 +1,5 @@
 import { ChatError } from '../common/chat-error.js';
-import { directKey, roomParticipants } from './participants.js';
+import { directKey, newParticipants, roomName, roomParticipants } from './participants.js';
 
 describe('roomParticipants', () => {
   it('adds the caller first and keeps each user once', () => {
@@ -29,5 +29,27 @@ describe('directKey', () => {
 
   it('is null for rooms of three or more', () => {
     expect(directKey(['user_a', 'user_b', 'user_c'])).toBeNull();
+  });
+});
+
+describe('roomName', () => {
+  it('names rooms of three or more, and refuses a name for a direct room', () => {
+    expect(roomName(['a', 'b', 'c'], 'Team')).toBe('Team');
+    expect(roomName(['a', 'b', 'c'], undefined)).toBeNull();
+    expect(roomName(['a', 'b'], null)).toBeNull();
+    expect(() => roomName(['a', 'b'], 'Us')).toThrow(/direct room/);
+  });
+});
+
+describe('newParticipants', () => {
+  it('leaves out the people already present', () => {
+    expect(newParticipants(['a', 'b', 'c'], ['b', 'd', 'd', 'e'])).toEqual(['d', 'e']);
+    expect(newParticipants(['a', 'b', 'c'], ['a'])).toEqual([]);
+  });
+
+  it('allows 100 people in all and no more', () => {
+    const ninetyNine = Array.from({ length: 99 }, (_, i) => `user_${i}`);
+    expect(newParticipants(ninetyNine, ['user_99', 'user_0'])).toEqual(['user_99']);
+    expect(() => newParticipants(ninetyNine, ['user_99', 'user_100'])).toThrow(/at most 100/);
   });
 });

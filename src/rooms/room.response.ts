@@ -6,6 +6,7 @@ export interface RoomResponse {
   participants: Participant[];
   createdAt: string;
   lastMessage: MessageResponse | null;
+  name: string | null;
   /** The caller's read marker (§6), on GET /rooms and GET /rooms/{roomId}. */
   lastReadSeq?: number;
   unreadCount?: number;
@@ -16,5 +17,6 @@ export const toRoomResponse = (room: RoomView): RoomResponse => ({
   participants: room.participants,
   createdAt: room.createdAt.toISOString(),
   lastMessage: room.lastMessage && toMessageResponse(room.lastMessage),
+  name: room.name,
   ...room.reader,
 });

@@ -15,6 +15,8 @@ export interface ReadMarker {
 /** A room as its participants see it. */
 export interface RoomView {
   id: string;
+  /** A group room's name (§10); null for direct rooms and unnamed groups. */
+  name: string | null;
   createdAt: Date;
   /** By name, then id, as GET /users lists people. */
   participants: Participant[];

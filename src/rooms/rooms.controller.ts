@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { AddParticipantsDto } from './dto/change-participants.dto.js';
 import { CreateRoomDto } from './dto/create-room.dto.js';
 import type { RoomResponse } from './room.response.js';
 import { RoomsService } from './rooms.service.js';
@@ -27,8 +28,25 @@ export class RoomsController {
     @Body() dto: CreateRoomDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<RoomResponse> {
-    const { room, created } = await this.rooms.create(callerId, dto.participants);
+    const { room, created } = await this.rooms.create(callerId, dto.participants, dto.name);
     response.status(created ? 201 : 200);
     return room;
+  }
+
+  /** §10: 200 with the room after the change. */
+  @Post(':roomId/participants')
+  @HttpCode(200)
+  addParticipants(
+    @CurrentUser() callerId: string,
+    @Param('roomId') roomId: string,
+    @Body() dto: AddParticipantsDto,
+  ): Promise<RoomResponse> {
+    return this.rooms.addParticipants(callerId, roomId, dto.participants);
+  }
+
+  /** §10: the caller leaves; 200 with the room after the change. */
+  @Delete(':roomId/participants/me')
+  leave(@CurrentUser() callerId: string, @Param('roomId') roomId: string): Promise<RoomResponse> {
+    return this.rooms.leave(callerId, roomId);
   }
 }

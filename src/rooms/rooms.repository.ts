@@ -5,23 +5,33 @@ import type { Participant, ReadMarker, RoomView } from './room.js';
 
 interface RoomRow {
   id: string;
+  name: string | null;
   created_at: Date;
   message_id: string | null;
   seq: number | null;
+  rev: number | null;
   sender_id: string | null;
   content: string | null;
   message_created_at: Date | null;
+  edited_at: Date | null;
+  deleted_at: Date | null;
   /** Null when the room is not read for a participant. */
   last_read_seq: number | null;
   unread_count: number | null;
 }
 
 // `reader` is the participant row of whoever reads the room, if anyone. The
-// unread count is seq arithmetic, never a scan of the room's history.
+// unread count is seq arithmetic less the deleted messages after the marker,
+// counted on a partial index that holds deleted messages only: never a scan
+// of the room's history.
 const ROOM_COLUMNS = `
-  r.id, r.created_at, m.message_id, m.seq, m.sender_id, m.content,
-  m.created_at AS message_created_at,
-  reader.last_read_seq, r.last_seq - reader.last_read_seq AS unread_count
+  r.id, r.name, r.created_at, m.message_id, m.seq, m.rev, m.sender_id, m.content,
+  m.created_at AS message_created_at, m.edited_at, m.deleted_at,
+  reader.last_read_seq,
+  r.last_seq - reader.last_read_seq - (
+    SELECT count(*) FROM messages d
+    WHERE d.room_id = r.id AND d.deleted_at IS NOT NULL AND d.seq > reader.last_read_seq
+  )::int AS unread_count
   FROM rooms r
   LEFT JOIN messages m ON m.room_id = r.id AND m.seq = r.last_seq`;
 
@@ -37,12 +47,13 @@ export class RoomsRepository {
    */
   async insert(room: {
     id: string;
+    name: string | null;
     directKey: string | null;
     participantIds: readonly string[];
   }): Promise<boolean> {
     const rows = await this.sql.query(
       `WITH room AS (
-         INSERT INTO rooms (id, direct_key) VALUES ($1, $2)
+         INSERT INTO rooms (id, direct_key, name) VALUES ($1, $2, $4)
          ON CONFLICT (direct_key) DO NOTHING
          RETURNING id
        ), participants AS (
@@ -50,7 +61,7 @@ export class RoomsRepository {
          SELECT room.id, unnest($3::text[]) FROM room
        )
        SELECT id FROM room`,
-      [room.id, room.directKey, room.participantIds],
+      [room.id, room.directKey, room.participantIds, room.name],
     );
     return rows.length > 0;
   }
@@ -60,15 +71,6 @@ export class RoomsRepository {
       directKey,
     ]);
     return row?.id ?? null;
-  }
-
-  /** Empty when the room does not exist: every room has participants. */
-  async participantIds(roomId: string): Promise<string[]> {
-    const rows = await this.sql.query<{ user_id: string }>(
-      'SELECT user_id FROM room_participants WHERE room_id = $1',
-      [roomId],
-    );
-    return rows.map((r) => r.user_id);
   }
 
   /** The user's rooms, most recent activity first. */
@@ -139,6 +141,7 @@ export class RoomsRepository {
     const participants = await this.participantsOf(rows.map((r) => r.id));
     return rows.map((row) => ({
       id: row.id,
+      name: row.name,
       createdAt: row.created_at,
       participants: participants.get(row.id) ?? [],
       lastMessage: lastMessage(row),
@@ -174,8 +177,11 @@ function lastMessage(row: RoomRow): Message | null {
     roomId: row.id,
     messageId: row.message_id,
     seq: row.seq!,
+    rev: row.rev!,
     senderId: row.sender_id!,
     content: row.content!,
     createdAt: row.message_created_at!,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
   };
 }

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { ChatError } from '../common/chat-error.js';
 import { newId } from '../common/ids.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
 import { UsersService } from '../users/users.service.js';
-import { directKey, roomParticipants } from './participants.js';
+import { MembershipRepository } from './membership.repository.js';
+import { directKey, newParticipants, roomName, roomParticipants } from './participants.js';
 import { RoomMembership } from './room-membership.js';
 import { toRoomResponse, type RoomResponse } from './room.response.js';
 import { RoomsRepository } from './rooms.repository.js';
@@ -11,6 +13,7 @@ import { RoomsRepository } from './rooms.repository.js';
 export class RoomsService {
   constructor(
     private readonly rooms: RoomsRepository,
+    private readonly memberships: MembershipRepository,
     private readonly users: UsersService,
     private readonly membership: RoomMembership,
     private readonly broadcaster: Broadcaster,
@@ -23,21 +26,71 @@ export class RoomsService {
   async create(
     callerId: string,
     requested: readonly string[],
+    requestedName?: string | null,
   ): Promise<{ room: RoomResponse; created: boolean }> {
     const participantIds = roomParticipants(callerId, requested);
+    const name = roomName(participantIds, requestedName);
     await this.users.requireExisting(participantIds);
     const key = directKey(participantIds);
     const id = newId('room');
-    if (!(await this.rooms.insert({ id, directKey: key, participantIds }))) {
+    if (!(await this.rooms.insert({ id, name, directKey: key, participantIds }))) {
       // Both people of the pair asked at once, or the room already existed.
       const existingId = (await this.rooms.findDirectRoomId(key!))!;
       return { room: await this.view(existingId), created: false };
     }
-    this.membership.remember(id, participantIds);
+    this.membership.remember(id, { version: 0, participantIds, direct: key !== null });
     // Read back like any other room, so every answer has the same shape and order.
     const room = await this.view(id);
     this.broadcaster.roomCreated(room);
     return { room, created: true };
+  }
+
+  /**
+   * §10: adds people to a group room (those present already are left out)
+   * and tells everyone in it after the change, the new people included.
+   */
+  addParticipants(callerId: string, roomId: string, requested: readonly string[]): Promise<RoomResponse> {
+    let usersChecked = false;
+    return this.membership.write(callerId, roomId, async ({ version, participantIds, direct }) => {
+      if (direct) {
+        throw ChatError.forbidden('A direct room never changes its participants');
+      }
+      if (!usersChecked) {
+        await this.users.requireExisting(requested);
+        usersChecked = true;
+      }
+      const added = newParticipants(participantIds, requested);
+      if (added.length === 0) {
+        return this.view(roomId);
+      }
+      const applied = await this.memberships.add(roomId, version, added);
+      if (applied !== true) {
+        return applied;
+      }
+      const after = [...participantIds, ...added];
+      this.membership.remember(roomId, { version: version + 1, participantIds: after, direct });
+      const room = await this.view(roomId);
+      const newcomers = room.participants.filter((p) => added.includes(p.id));
+      this.broadcaster.participantsAdded(room, newcomers, callerId, after);
+      return room;
+    });
+  }
+
+  /** §10: the caller leaves a group room; the others and the caller's own sockets hear of it. */
+  leave(callerId: string, roomId: string): Promise<RoomResponse> {
+    return this.membership.write(callerId, roomId, async ({ version, participantIds, direct }) => {
+      if (direct) {
+        throw ChatError.forbidden('A direct room never changes its participants');
+      }
+      const applied = await this.memberships.remove(roomId, version, callerId);
+      if (applied !== true) {
+        return applied;
+      }
+      const after = participantIds.filter((id) => id !== callerId);
+      this.membership.remember(roomId, { version: version + 1, participantIds: after, direct });
+      this.broadcaster.participantLeft(roomId, callerId, [...after, callerId]);
+      return this.view(roomId);
+    });
   }
 
   /** The caller's rooms, most recent activity first, each with the caller's read state. */

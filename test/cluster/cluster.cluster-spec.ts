@@ -119,6 +119,7 @@ describe('a cluster of three instances behind nginx', () => {
       ],
       createdAt: expect.any(String),
       lastMessage: null,
+      name: null,
     });
     const again = seen(
       await request(lb)
@@ -266,6 +267,9 @@ describe('a cluster of three instances behind nginx', () => {
             createdAt: expect.any(String),
             status: 'success',
             seq: i + 1,
+            rev: i + 1,
+            editedAt: null,
+            deletedAt: null,
           },
         });
         const event = { type: 'message_created', message: ack.message };

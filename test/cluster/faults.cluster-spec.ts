@@ -12,6 +12,7 @@ import { closeAllClients, connect, Inbox, sleep, type ChatClient } from '../setu
 import { TcpProxy } from '../setup/tcp-proxy.js';
 import {
   affinityKeysPerInstance,
+  changesSince,
   clusterEnv,
   historyBackward,
   historyForward,
@@ -42,10 +43,8 @@ interface Client {
   disconnects: number;
 }
 
-interface Outgoing {
-  messageId: string;
-  roomId: string;
-  content: string;
+/** An action a client keeps retrying until it is acked. */
+interface Attempted {
   firstSentAt: number;
   attempts: number;
   acked: MessageResponse | null;
@@ -55,16 +54,34 @@ interface Outgoing {
   disconnected: boolean;
 }
 
+interface Outgoing extends Attempted {
+  messageId: string;
+  roomId: string;
+  content: string;
+  /** An edit or a delete of it was queued (each message changes at most once). */
+  change: Change | null;
+}
+
+/** An edit or a delete of an acked message, retried like a send (both are idempotent). */
+interface Change extends Attempted {
+  action: 'edit_message' | 'delete_message';
+  target: Outgoing;
+}
+
+type RetriedAction = 'create_message' | Change['action'];
+
 type Outcome = ActionAck | 'timeout' | 'disconnect';
 
 /**
  * What a careful client does: every message keeps its messageId and is sent
  * again (after a back-off, once connected) on an error ack that says
  * nothing was stored, on an ack timeout or on a disconnect, until it is
- * acked or GIVE_UP_MS have passed.
+ * acked or GIVE_UP_MS have passed. Edits and deletes are retried the same
+ * way: repeating one that was applied changes nothing.
  */
 class Outbox {
   readonly sent: Outgoing[] = [];
+  readonly changes: Change[] = [];
   readonly stats = { retries: 0, timeouts: 0, lostToDisconnect: 0, errors: {} as Record<string, number> };
   private readonly deliveries: Promise<void>[] = [];
   private abandoned = false;
@@ -80,10 +97,33 @@ class Outbox {
       acked: null,
       refused: null,
       disconnected: false,
+      change: null,
     };
     this.sent.push(message);
-    this.deliveries.push(this.deliver(client, message));
+    const payload = { roomId: message.roomId, messageId: message.messageId, content };
+    this.deliveries.push(this.deliver(client, message, 'create_message', payload));
     return message;
+  }
+
+  /** Queues an edit or a delete of an acked message of this client. */
+  changeOne(client: Client, action: Change['action'], target: Outgoing): void {
+    const change: Change = {
+      action,
+      target,
+      firstSentAt: Date.now(),
+      attempts: 0,
+      acked: null,
+      refused: null,
+      disconnected: false,
+    };
+    target.change = change;
+    this.changes.push(change);
+    const payload = {
+      roomId: target.roomId,
+      messageId: target.messageId,
+      ...(action === 'edit_message' && { content: `${target.content}, edited` }),
+    };
+    this.deliveries.push(this.deliver(client, change, action, payload));
   }
 
   async settled(): Promise<void> {
@@ -99,8 +139,12 @@ class Outbox {
     this.abandoned = true;
   }
 
-  private async deliver(client: Client, message: Outgoing): Promise<void> {
-    const payload = { roomId: message.roomId, messageId: message.messageId, content: message.content };
+  private async deliver(
+    client: Client,
+    message: Attempted,
+    action: RetriedAction,
+    payload: object,
+  ): Promise<void> {
     const deadline = message.firstSentAt + GIVE_UP_MS;
     let failures = 0;
     while (!this.abandoned && Date.now() < deadline) {
@@ -110,7 +154,7 @@ class Outbox {
       if (message.attempts++ > 0) {
         this.stats.retries++;
       }
-      const outcome = await attempt(client.socket, payload);
+      const outcome = await attempt(client.socket, action, payload);
       if (outcome === 'timeout') {
         this.stats.timeouts++;
       } else if (outcome === 'disconnect') {
@@ -134,7 +178,7 @@ class Outbox {
 }
 
 /** One attempt: the ack, or why there was none. */
-function attempt(socket: ChatClient, payload: object): Promise<Outcome> {
+function attempt(socket: ChatClient, action: RetriedAction, payload: object): Promise<Outcome> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (outcome: Outcome) => {
@@ -148,7 +192,7 @@ function attempt(socket: ChatClient, payload: object): Promise<Outcome> {
     const onDisconnect = () => finish('disconnect');
     const timer = setTimeout(() => finish('timeout'), ACK_TIMEOUT_MS);
     socket.on('disconnect', onDisconnect);
-    socket.emit('create_message', payload, (ack: ActionAck) => finish(ack));
+    socket.emit(action, payload, (ack: ActionAck) => finish(ack));
   });
 }
 
@@ -177,7 +221,9 @@ function connected(socket: ChatClient, ms: number): Promise<boolean> {
  * while Postgres's answers are held (so it dies owing acks, some for
  * messages already committed) and restarted; Redis is killed and restarted;
  * Postgres is cut off and restored. Afterwards history must hold every acked
- * message exactly once, as acked, with seq 1..n and no gaps in every room.
+ * message exactly once, as its last acked change (edits and deletes are in
+ * the mix) left it, with seq 1..n and no gaps in every room, and the change
+ * feed must account for every rev 1..n.
  *
  * Postgres goes through a TCP proxy (test/setup/tcp-proxy.ts) in front of
  * the shared server rather than a private initdb/pg_ctl cluster: cut()
@@ -259,7 +305,7 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
     await redis?.kill();
   }, 60_000);
 
-  it('loses no acked message and duplicates none: every room is seq 1..n, and no survivor crashed', async () => {
+  it('loses no acked message or change and duplicates none: every room is seq 1..n and rev 1..n, and no survivor crashed', async () => {
     const lb = cluster!.lbUrl;
     const instances = cluster!.instances;
     const victim = instances[1];
@@ -273,8 +319,14 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
       let sending = true;
       const senders = clients.map(async (client, i) => {
         await sleep((i * SEND_EVERY_MS) / clients.length);
+        const mine: Outgoing[] = [];
         for (let n = 1; sending; n++) {
-          outbox.send(client, `${client.user.name} #${n}`);
+          mine.push(outbox.send(client, `${client.user.name} #${n}`));
+          // Every third turn, edit or (in turn) delete the oldest acked message not changed yet.
+          const target = n % 3 === 0 ? mine.find((m) => m.acked && !m.change) : undefined;
+          if (target) {
+            outbox.changeOne(client, n % 6 === 0 ? 'delete_message' : 'edit_message', target);
+          }
           await sleep(SEND_EVERY_MS);
         }
       });
@@ -341,8 +393,19 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
         expect(forward).toEqual(backward);
         expect(backward.map((m) => m.seq)).toEqual(backward.map((_, i) => i + 1));
         stored.push(...backward);
+        // The change feed holds each message once, by rev, and the room's rev
+        // counts every change: each message was created, and edited or
+        // deleted at most once (retries of an applied change change nothing).
+        const feed = await changesSince(lb, user, roomId);
+        expect(feed.changes.map((m) => m.rev)).toEqual(
+          [...feed.changes.map((m) => m.rev)].sort((a, b) => a - b),
+        );
+        expect([...feed.changes].sort((a, b) => a.seq - b.seq)).toEqual(backward);
+        const changed = backward.filter((m) => m.editedAt !== null || m.deletedAt !== null).length;
+        expect(feed.rev).toBe(backward.length + changed);
+        expect(backward.every((m) => m.rev <= feed.rev)).toBe(true);
       }
-      mark('history read');
+      mark('history and changes read');
 
       const { sent, stats } = outbox;
       const sentIds = new Set(sent.map((m) => m.messageId));
@@ -350,7 +413,7 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
       const acked = sent.filter((m) => m.acked);
       const lost = acked.filter((m) => !storedById.has(m.messageId));
       const duplicated = stored.length - storedById.size;
-      const notAcked = sent.filter((m) => !m.acked);
+      const notAcked = [...sent, ...outbox.changes].filter((m) => !m.acked);
       // Committed before the crash, acked only by a retry through another instance.
       const storedBeforeCrash = acked.filter(
         (m) => m.disconnected && Date.parse(m.acked!.createdAt) < killedAt,
@@ -369,6 +432,7 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
       console.log(
         [
           `fault suite: sent ${sent.length} (distinct messageIds), acked ${acked.length},`,
+          `edits and deletes ${outbox.changes.length} (acked ${outbox.changes.filter((c) => c.acked).length}),`,
           `found in history ${stored.length}, lost ${lost.length}, duplicated ${duplicated},`,
           `not acked ${notAcked.length}, retries ${stats.retries} (ack timeouts ${stats.timeouts},`,
           `acks lost to a disconnect ${stats.lostToDisconnect}, of them stored before the crash`,
@@ -383,15 +447,23 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
       expect(lost.map((m) => m.messageId)).toEqual([]);
       expect(duplicated).toBe(0);
       expect(stored.filter((m) => !sentIds.has(m.messageId))).toEqual([]);
-      expect(sent.filter((m) => m.refused).map((m) => m.refused)).toEqual([]);
-      // Each acked message is stored exactly as acked: room, sender, content, createdAt, seq.
-      expect(acked.filter((m) => !isDeepStrictEqual(storedById.get(m.messageId), m.acked))).toEqual([]);
+      expect([...sent, ...outbox.changes].filter((m) => m.refused).map((m) => m.refused)).toEqual([]);
+      // Each acked message is stored exactly as its last acked change left it
+      // (room, sender, content, createdAt, seq, rev, editedAt, deletedAt).
+      const latest = (m: Outgoing) => m.change?.acked ?? m.acked;
+      expect(acked.filter((m) => !isDeepStrictEqual(storedById.get(m.messageId), latest(m)))).toEqual([]);
+      expect(outbox.changes.filter((c) => c.action === 'delete_message' && c.acked).length).toBeGreaterThan(
+        0,
+      );
+      expect(outbox.changes.filter((c) => c.action === 'edit_message' && c.acked).length).toBeGreaterThan(0);
       // The crash really cut acks short, some for messages already stored,
       // which their retries through another instance found (same seq, above).
       expect(stats.lostToDisconnect).toBeGreaterThan(0);
       expect(storedBeforeCrash.length).toBeGreaterThan(0);
       // With every fault healed, nothing had to be given up.
-      expect(notAcked.map((m) => m.messageId)).toEqual([]);
+      expect(
+        notAcked.map((m) => ('target' in m ? `${m.action} ${m.target.messageId}` : m.messageId)),
+      ).toEqual([]);
 
       // Only the instance killed on purpose ever went down.
       expect(unexpectedExits).toEqual([]);

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
 import type { Cluster, ClusterInstance, ClusterOptions } from '../../scripts/cluster.js';
-import type { MessageResponse } from '../../src/messages/message.response.js';
-import { history } from '../factories/rooms.js';
+import type { ChangesResponse, MessageResponse } from '../../src/messages/message.response.js';
+import { changes, history } from '../factories/rooms.js';
 import type { TestUser } from '../factories/users.js';
 
 /** What every instance of a cluster suite starts with; `extra` overrides it. */
@@ -163,4 +163,19 @@ export async function historyBackward(
     all = [...last, ...all];
   }
   return all;
+}
+
+/**
+ * Everything that changed in a room, read the way a client catches up:
+ * `?since=` the highest `rev` seen, page after page; the last page's room `rev`.
+ */
+export async function changesSince(url: string, user: TestUser, roomId: string): Promise<ChangesResponse> {
+  const all: MessageResponse[] = [];
+  for (;;) {
+    const page = await changes(url, user, roomId, `?limit=${PAGE}&since=${all.at(-1)?.rev ?? 0}`);
+    all.push(...page.changes);
+    if (page.changes.length < PAGE) {
+      return { changes: all, rev: page.rev };
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
-import type { MessageResponse } from '../../src/messages/message.response.js';
+import type { ChangesResponse, MessageResponse } from '../../src/messages/message.response.js';
 import type { RoomResponse } from '../../src/rooms/room.response.js';
 import { auth, type TestUser } from './users.js';
 
@@ -40,4 +40,15 @@ export async function history(
 ): Promise<MessageResponse[]> {
   const response = await request(url).get(`/rooms/${roomId}/messages${query}`).set(auth(user)).expect(200);
   return response.body as MessageResponse[];
+}
+
+/** GET /rooms/:roomId/changes with the given query. */
+export async function changes(
+  url: string,
+  user: TestUser,
+  roomId: string,
+  query = '',
+): Promise<ChangesResponse> {
+  const response = await request(url).get(`/rooms/${roomId}/changes${query}`).set(auth(user)).expect(200);
+  return response.body as ChangesResponse;
 }

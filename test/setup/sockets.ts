@@ -42,6 +42,16 @@ export function request(
   return socket.timeout(10_000).emitWithAck(event, payload) as Promise<ActionAck>;
 }
 
+/** The acknowledgement of a failed action with this code, as a matcher. */
+export const errorAck = (code: string) => ({
+  status: 'error',
+  error: {
+    code,
+    message: expect.any(String),
+    ...(code === 'validation_failed' && { details: expect.any(Array) }),
+  },
+});
+
 /**
  * Records every server event a socket receives, so a test can wait for one
  * or assert that none came.

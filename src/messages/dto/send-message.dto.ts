@@ -1,5 +1,6 @@
-import { Allow, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { ID_PATTERN, StorableText, NotBlank } from '../../common/string-rules.js';
+import { Allow, IsOptional, IsString, Matches } from 'class-validator';
+import { ID_PATTERN } from '../../common/string-rules.js';
+import { MessageContent } from './message-content.js';
 
 /** The body of `POST /rooms/:roomId/messages`; the room comes from the path. */
 export class SendMessageDto {
@@ -8,10 +9,7 @@ export class SendMessageDto {
   @Matches(ID_PATTERN, { message: 'messageId must be 1–64 characters of A-Z a-z 0-9 _ -' })
   messageId: string;
 
-  @IsString()
-  @NotBlank()
-  @MaxLength(4000)
-  @StorableText()
+  @MessageContent()
   content: string;
 
   /** Optional; when present it must be the caller. */

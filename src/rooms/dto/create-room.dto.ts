@@ -1,8 +1,19 @@
-import { UserIdList } from '../../common/user-id-list.js';
-import { MAX_PARTICIPANTS } from '../participants.js';
+import { IsOptional, IsString, Length } from 'class-validator';
+import { StorableText, VisibleName } from '../../common/string-rules.js';
+import { Trim } from '../../common/transforms.js';
+import { ParticipantIds } from './participant-ids.js';
 
 export class CreateRoomDto {
   /** The other people; the caller is added when missing (roomParticipants() checks the total). */
-  @UserIdList({ min: 1, max: MAX_PARTICIPANTS })
+  @ParticipantIds()
   participants: string[];
+
+  /** §10: only for rooms of three or more (stored trimmed). */
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @Length(1, 100)
+  @StorableText()
+  @VisibleName()
+  name?: string | null;
 }

@@ -1,0 +1,22 @@
+import { IsString, Matches } from 'class-validator';
+import { ID_PATTERN } from '../../common/string-rules.js';
+import { ParticipantIds } from './participant-ids.js';
+
+/** The body of `POST /rooms/:roomId/participants`. */
+export class AddParticipantsDto {
+  @ParticipantIds()
+  participants: string[];
+}
+
+/** The socket `leave_room` payload; the HTTP twin has it in its path. */
+export class LeaveRoomPayload {
+  @IsString()
+  @Matches(ID_PATTERN, { message: 'roomId must be a room id' })
+  roomId: string;
+}
+
+/** The socket `add_participants` payload. */
+export class AddParticipantsPayload extends LeaveRoomPayload {
+  @ParticipantIds()
+  participants: string[];
+}
