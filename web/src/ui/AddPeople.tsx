@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Room, User } from '../contract';
+import { useAutoFocus } from './bits';
 import { useChat } from './use-chat';
 
 /** Picks people who are not in the group yet and adds them (§10). */
@@ -8,6 +9,7 @@ export function AddPeople({ room, onDone }: { room: Room; onDone: () => void }) 
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<User[]>([]);
   const [picked, setPicked] = useState<string[]>([]);
+  const search = useAutoFocus<HTMLInputElement>();
 
   useEffect(() => {
     let current = true;
@@ -34,12 +36,12 @@ export function AddPeople({ room, onDone }: { room: Room; onDone: () => void }) 
   return (
     <form class="add-people" onSubmit={(e) => void add(e)} aria-label="Add people">
       <input
-        type="search"
+        type="text"
         aria-label="Find people to add"
         placeholder="Find people to add"
+        ref={search}
         value={query}
         onInput={(e) => setQuery(e.currentTarget.value)}
-        autoFocus
       />
       <ul aria-label="People to add">
         {found

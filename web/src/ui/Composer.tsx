@@ -1,13 +1,12 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { useAutoFocus } from './bits';
 import { useChat } from './use-chat';
 
 /** Enter sends, Shift+Enter starts a new line; typing is announced to the room while it goes on. */
 export function Composer({ roomId }: { roomId: string }) {
   const chat = useChat();
   const [text, setText] = useState('');
-  const box = useRef<HTMLTextAreaElement>(null);
-
-  useEffect(() => box.current?.focus(), []);
+  const box = useAutoFocus<HTMLTextAreaElement>();
   useEffect(() => () => chat.stopTyping(roomId), [chat, roomId]);
 
   const send = () => {

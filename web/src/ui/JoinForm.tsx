@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { useAutoFocus } from './bits';
 import { useChat } from './use-chat';
 
 export function JoinForm() {
@@ -7,6 +8,7 @@ export function JoinForm() {
   const [avatar, setAvatar] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const nameBox = useAutoFocus<HTMLInputElement>();
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -28,12 +30,12 @@ export function JoinForm() {
         <label>
           Your name
           <input
+            ref={nameBox}
             value={name}
             onInput={(e) => setName(e.currentTarget.value)}
             required
             maxLength={64}
             autoComplete="nickname"
-            autoFocus
           />
         </label>
         <label>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Entry } from '../timeline';
-import { timeOf } from './bits';
+import { timeOf, useAutoFocus } from './bits';
 import { useChat } from './use-chat';
 
 interface Props {
@@ -67,6 +67,7 @@ const seenLabel = (names: string[], group: boolean): string =>
 function EditForm({ entry, onDone }: { entry: Entry; onDone: () => void }) {
   const chat = useChat();
   const [text, setText] = useState(entry.message.content);
+  const box = useAutoFocus<HTMLTextAreaElement>();
   const save = async () => {
     if (text.trim() && text !== entry.message.content) {
       await chat.edit(entry.message, text);
@@ -82,10 +83,10 @@ function EditForm({ entry, onDone }: { entry: Entry; onDone: () => void }) {
       }}
     >
       <textarea
+        ref={box}
         aria-label="Edit message"
         value={text}
         maxLength={4000}
-        autoFocus
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {
           if (e.key === 'Escape') {

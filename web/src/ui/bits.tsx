@@ -1,3 +1,5 @@
+import type { RefObject } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 import type { Presence } from '../people';
 
 /** A picture when the person gave one, else their initial; decorative: the name is always beside it. */
@@ -34,4 +36,14 @@ export function timeOf(iso: string): string {
   return date.toDateString() === new Date().toDateString()
     ? time
     : `${date.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${time}`;
+}
+
+/**
+ * Focus on mount. The `autofocus` attribute only acts when a page loads, not
+ * on an element rendered later (an edit box, a panel).
+ */
+export function useAutoFocus<T extends HTMLElement>(): RefObject<T | null> {
+  const ref = useRef<T>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return ref;
 }
