@@ -56,7 +56,9 @@ function RoomHeader({ room }: { room: Room }) {
         <p class="members">
           {group
             ? `${room.participants.length} people: ${room.participants.map((p) => (p.id === me ? 'you' : p.name)).join(', ')}`
-            : others.map((p) => (
+            : // While this page is offline it hears no presence: say nothing rather than something stale.
+              chat.connection === 'online' &&
+              others.map((p) => (
                 <span key={p.id}>
                   <PresenceDot presence={chat.people.presenceOf(p.id)} />{' '}
                   {chat.people.presenceOf(p.id)?.online ? 'Online' : 'Offline'}
