@@ -39,6 +39,8 @@ export async function createApp(options: AppOptions = {}): Promise<INestApplicat
       }),
   );
   app.useBodyParser('json', { limit: MAX_PAYLOAD_BYTES });
+  // Whose address a request comes from (the sign-up limit): the connection's, or X-Forwarded-For's behind TRUST_PROXY.
+  app.set('trust proxy', config.trustProxy);
   // Security headers on every answer, and no X-Powered-By.
   app.use(helmet({ contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } }));
   limitRequestTime(app.getHttpServer());

@@ -79,7 +79,8 @@ describe('tokens past their time', () => {
   let instances: Instance[];
 
   beforeAll(async () => {
-    instances = await startInstances(1, { TOKEN_TTL: '2s', LEGACY_TOKENS_UNTIL: '2026-01-01T00:00:00Z' });
+    // Expiries are whole seconds: a 3 s token lives more than 2 s.
+    instances = await startInstances(1, { TOKEN_TTL: '3s', LEGACY_TOKENS_UNTIL: '2026-01-01T00:00:00Z' });
   });
   afterAll(async () => {
     closeAllClients();
@@ -91,7 +92,7 @@ describe('tokens past their time', () => {
     const erin = await createUser(url, 'Erin');
     const socket = await connect(url, erin.token);
     await request(url).get('/users').set(bearer(erin.token)).expect(200);
-    await sleep(1_000);
+    await sleep(500);
     expect(socket.connected).toBe(true);
     await disconnected(socket);
     await request(url).get('/users').set(bearer(erin.token)).expect(401);

@@ -57,5 +57,5 @@ describe('embedded single-instance mode (PGlite, in-process broadcasts)', () => 
     const kept = await history(again, bob, room.room.id);
     expect(kept.map((m) => m.content)).toEqual(['m1', 'm2', 'm3']);
     await request(again).get('/health/ready').expect(200);
-  });
+  }, 90_000); // starts the embedded Postgres twice, with every migration the first time
 });

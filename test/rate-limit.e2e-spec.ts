@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import http from 'supertest';
 import { createRoom, history } from './factories/rooms.js';
-import { createUser, type TestUser } from './factories/users.js';
+import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, request, sleep } from './setup/sockets.js';
+import { waitUntil } from './setup/wait.js';
 
 // The contract's limit: 20 messages a second per user, bursts of 40.
 describe('per-user send rate limit, shared by all instances', () => {
@@ -100,5 +102,100 @@ describe('per-user limit on typing and read updates', () => {
       content: 'still here',
     })) as any;
     expect(ack.status).toBe('success');
+  });
+});
+
+// §11: room creation and add_participants per user; sign-up per client address.
+describe('limits on rooms and sign-ups', () => {
+  let instances: Instance[];
+  let url: string;
+
+  beforeAll(async () => {
+    instances = await startInstances(2, {
+      ROOM_LIMIT_PER_MINUTE: '3',
+      SIGNUP_LIMIT_PER_MINUTE: '4',
+      TRUST_PROXY: 'loopback',
+    });
+    url = instances[0].url;
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+  });
+
+  const signUp = (address: string, via = url) =>
+    http(via).post('/users').set('X-Forwarded-For', address).send({ name: 'Someone' });
+
+  it('allows a burst of twice the per-minute room limit over both instances, then refuses creating and adding', async () => {
+    const others = await Promise.all(Array.from({ length: 8 }, (_, i) => signUp(`10.0.0.${i}`)));
+    const alice = (await signUp('10.0.1.1')).body as TestUser;
+    const ids = others.map((r) => r.body.id as string);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await http(instances[i % 2].url)
+        .post('/rooms')
+        .set(auth(alice))
+        .send({ participants: [ids[i], ids[7]] });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 429]);
+    const socket = await connect(instances[1].url, alice.token);
+    const refused = (await request(socket, 'create_room', { participants: [ids[0]] })) as any;
+    expect(refused.error).toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/rooms/) });
+    const rooms = (await http(url).get('/rooms').set(auth(alice)).expect(200)).body;
+    expect(rooms).toHaveLength(6);
+    await http(url)
+      .post(`/rooms/${rooms[0].id}/participants`)
+      .set(auth(alice))
+      .send({ participants: [ids[6]] })
+      .expect(429);
+  });
+
+  it('counts sign-ups per client address (X-Forwarded-For behind TRUST_PROXY), on every instance', async () => {
+    const fromOne: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      fromOne.push((await signUp('192.0.2.7', instances[i % 2].url)).status);
+    }
+    expect(fromOne).toEqual([201, 201, 201, 201, 429]);
+    // Another address is not held back by the first one.
+    expect((await signUp('192.0.2.8')).status).toBe(201);
+  });
+});
+
+// §11: at most MAX_SOCKETS_PER_USER sockets per user, on all instances together.
+describe('sockets per user', () => {
+  let instances: Instance[];
+
+  beforeAll(async () => {
+    instances = await startInstances(2, { MAX_SOCKETS_PER_USER: '3' });
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+  });
+
+  it('refuses one socket more than the limit at the handshake with too_many_connections, on any instance', async () => {
+    const [one, two] = instances.map((i) => i.url);
+    const alice = await createUser(one);
+    const sockets = [
+      await connect(one, alice.token),
+      await connect(two, alice.token),
+      await connect(one, alice.token),
+    ];
+    await expect(connect(two, alice.token)).rejects.toThrow('too_many_connections');
+    await expect(connect(one, alice.token)).rejects.toThrow('too_many_connections');
+    // Someone else is not held back, and a socket that closes frees its place.
+    const bob = await createUser(two);
+    expect((await connect(two, bob.token)).connected).toBe(true);
+    sockets[1].disconnect();
+    await waitUntil(
+      () =>
+        connect(two, alice.token).then(
+          () => true,
+          () => false,
+        ),
+      5_000,
+      'a place freed by a closed socket',
+    );
   });
 });

@@ -105,5 +105,40 @@ describe('rooms over HTTP', () => {
       await request(one).get(`/rooms/${room.id}`).set(auth(carol)).expect(403);
       await request(one).get('/rooms/room_unknown').set(auth(carol)).expect(404);
     });
+
+    it('pages the rooms by activity with a Link to the next page; a room untouched while paging comes once (§11)', async () => {
+      const erin = await createUser(one, 'Erin');
+      const created: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        created.push((await createRoom(one, erin, [await createUser(two, `Pal ${i}`)])).id);
+      }
+      const byActivity = [...created].reverse(); // no messages: the newest room is the most recent activity
+      const seen: string[] = [];
+      let next: string | undefined = '/rooms?limit=3';
+      const pages: number[] = [];
+      while (next) {
+        const page: request.Response = await request(two).get(next).set(auth(erin)).expect(200);
+        pages.push(page.body.length);
+        seen.push(...page.body.map((r: { id: string }) => r.id));
+        if (pages.length === 1) {
+          // A message in a room already seen moves it ahead of the cursor: the
+          // client learns of it from the live event, and nothing else is skipped.
+          await postMessage(one, erin, byActivity[0], 'bump');
+        }
+        next = /^<([^>]+)>; rel="next"$/.exec(page.headers.link ?? '')?.[1];
+      }
+      expect(pages).toEqual([3, 3, 1]);
+      expect(seen).toEqual(byActivity);
+    });
+
+    it.each([
+      ['limit=0', 400],
+      ['limit=201', 400],
+      ['limit=ten', 400],
+      ['after=not-a-cursor', 400],
+      ['after=' + Buffer.from('2026-01-01T00:00:00.000000Z room;x').toString('base64url'), 400],
+    ])('refuses GET /rooms?%s', async (query, status) => {
+      await request(one).get(`/rooms?${query}`).set(auth(alice)).expect(status);
+    });
   });
 });

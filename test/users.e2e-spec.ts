@@ -1,7 +1,9 @@
+import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
+import { waitUntil } from './setup/wait.js';
 
 describe('users over HTTP', () => {
   let instances: Instance[];
@@ -208,4 +210,43 @@ describe('users over HTTP', () => {
       .query('SELECT count(*)::int AS count FROM users');
     return count;
   }
+});
+
+describe('GET /users?q= on many users', () => {
+  let instances: Instance[];
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    instances = await startInstances(1);
+    db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+    // 60,000 others: enough that the planner prefers the index to reading them all
+    // (at 20,000 a sequential scan is still cheaper, and rightly chosen).
+    await db.query(
+      `INSERT INTO users (id, name) SELECT 'user_bulk' || i, 'bulk ' || md5(i::text) FROM generate_series(1, 60000) AS i`,
+    );
+    await db.query('ANALYZE users');
+  });
+  afterAll(async () => {
+    await db.query(`DELETE FROM users WHERE id LIKE 'user_bulk%'`);
+    await db.end();
+    await stopInstances(instances);
+  });
+
+  const trigramScans = async () =>
+    Number(
+      (await db.query(`SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'users_name_trgm_idx'`))
+        .rows[0].idx_scan,
+    );
+
+  it('finds a name by a substring through the trigram index, not by reading every user', async () => {
+    const url = instances[0].url;
+    const caller = await createUser(url, 'Searcher');
+    const needle = await createUser(url, 'Quixotic Zebedee');
+    const before = await trigramScans();
+    const found = await request(url).get('/users?q=otic zeb').set(auth(caller)).expect(200);
+    expect(found.body.map((u: TestUser) => u.id)).toEqual([needle.id]);
+    // An idle backend flushes its index statistics to the view within 10 s.
+    await waitUntil(async () => (await trigramScans()) > before, 15_000, 'the trigram index scanned');
+  });
 });

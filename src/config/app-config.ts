@@ -26,6 +26,13 @@ export class AppConfig {
   readonly webDir: string;
   readonly rateLimit: Rate;
   readonly signalRateLimit: Rate;
+  /** Null: that limit is off. */
+  readonly roomLimit: Rate | null;
+  readonly signupLimit: Rate | null;
+  /** 0: no limit. */
+  readonly maxSocketsPerUser: number;
+  /** Express's `trust proxy` setting: false unless TRUST_PROXY says otherwise. */
+  readonly trustProxy: boolean | number | string;
   readonly shutdownTimeoutMs: number;
   readonly presenceHeartbeatMs: number;
   readonly logLevel: LogLevel;
@@ -45,6 +52,10 @@ export class AppConfig {
     this.rateLimit = { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST };
     const signals = env.SIGNAL_RATE_LIMIT_PER_SECOND;
     this.signalRateLimit = { perSecond: signals, burst: signals };
+    this.roomLimit = perMinute(env.ROOM_LIMIT_PER_MINUTE, 2);
+    this.signupLimit = perMinute(env.SIGNUP_LIMIT_PER_MINUTE, 1);
+    this.maxSocketsPerUser = env.MAX_SOCKETS_PER_USER;
+    this.trustProxy = trustProxy(env.TRUST_PROXY);
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.presenceHeartbeatMs = env.PRESENCE_HEARTBEAT_MS;
     this.logLevel = env.LOG_LEVEL;
@@ -71,6 +82,18 @@ export class AppConfig {
       (ownOrigin !== undefined && origin === ownOrigin)
     );
   }
+}
+
+/** `count` a minute with bursts of `burstFactor` × count, or null (off) for 0. */
+function perMinute(count: number, burstFactor: number): Rate | null {
+  return count === 0 ? null : { perSecond: count / 60, burst: count * burstFactor };
+}
+
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') {
+    return false;
+  }
+  return value === 'true' ? true : /^\d+$/.test(value) ? Number(value) : value;
 }
 
 const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;

@@ -105,6 +105,34 @@ export class Env extends DatabaseEnv {
   @Min(1)
   SIGNAL_RATE_LIMIT_PER_SECOND = 50;
 
+  /** Sockets a user may hold at once, on all instances together; 0: no limit. */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  MAX_SOCKETS_PER_USER = 20;
+
+  /** Rooms a user may create or add people to per minute (bursts of twice that); 0: no limit. */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  ROOM_LIMIT_PER_MINUTE = 10;
+
+  /** Sign-ups per client address per minute (and as a burst); 0: no limit. */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  SIGNUP_LIMIT_PER_MINUTE = 10;
+
+  /**
+   * Unset: the client address is the connection's. Set behind a proxy, in
+   * Express's terms (`1` for one proxy hop, `loopback`, addresses or
+   * subnets): the address is then read from X-Forwarded-For.
+   */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  TRUST_PROXY?: string;
+
   @ToInt()
   @IsInt()
   @Min(0)

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 import { ReadStateAndPresence1764100000000 } from './migrations/1764100000000-read-state-and-presence.js';
@@ -8,6 +9,7 @@ import { ChangeFeed1764300000000 } from './migrations/1764300000000-change-feed.
 import { GroupRooms1764400000000 } from './migrations/1764400000000-group-rooms.js';
 import { TokenVersions1764500000000 } from './migrations/1764500000000-token-versions.js';
 import { DeletedMessagesIndex1764600000000 } from './migrations/1764600000000-deleted-messages-index.js';
+import { UserNameSearch1764700000000 } from './migrations/1764700000000-user-name-search.js';
 
 // The migrations are the one truth of the schema; repositories map rows
 // themselves (no entities), so there is nothing to keep in step with them.
@@ -19,6 +21,7 @@ export const MIGRATIONS = [
   GroupRooms1764400000000,
   TokenVersions1764500000000,
   DeletedMessagesIndex1764600000000,
+  UserNameSearch1764700000000,
 ];
 
 interface DatabaseLocation {
@@ -41,7 +44,9 @@ export function dataSourceOptions({ url, dataDir, poolSize = 10 }: DatabaseLocat
   if (url === null) {
     // PGlite: Postgres compiled to WebAssembly, in this process. Same SQL,
     // same migrations; one connection, so every write is a single statement.
-    return { ...common, driver: new PGliteDriver({ dataDir: join(dataDir, 'pg') }).driver };
+    // pg_trgm backs the user search index (the migrations create the extension).
+    const embedded = new PGliteDriver({ dataDir: join(dataDir, 'pg'), extensions: { pg_trgm } });
+    return { ...common, driver: embedded.driver };
   }
   // A stalled database answers within seconds with an error ('unavailable'),
   // instead of holding every send, and shutdown, behind it.

@@ -31,6 +31,15 @@ export abstract class PresenceStore {
   /** A socket of the user on this instance went away. */
   abstract socketDisconnected(userId: string): void;
 
+  /**
+   * Counts one more socket of the user against `max` sockets on all
+   * instances together (§11): false, counting nothing, when they hold `max`
+   * already. Every admitted socket is released once it goes away.
+   */
+  abstract admit(userId: string, max: number): Promise<boolean>;
+
+  abstract release(userId: string): void;
+
   /** Which of these users are online, in one look-up. */
   abstract onlineAmong(userIds: readonly string[]): Promise<ReadonlySet<string>>;
 
@@ -49,6 +58,7 @@ export abstract class PresenceStore {
 /** No Redis: this process holds every socket, so its counts are the whole truth. */
 export class LocalPresenceStore extends PresenceStore {
   private readonly sockets = new SocketCounts();
+  private readonly admitted = new SocketCounts();
 
   socketConnected(userId: string): void {
     if (this.sockets.add(userId)) {
@@ -60,6 +70,18 @@ export class LocalPresenceStore extends PresenceStore {
     if (this.sockets.remove(userId)) {
       this.report({ userId, online: false, at: new Date() });
     }
+  }
+
+  admit(userId: string, max: number): Promise<boolean> {
+    if (this.admitted.count(userId) >= max) {
+      return Promise.resolve(false);
+    }
+    this.admitted.add(userId);
+    return Promise.resolve(true);
+  }
+
+  release(userId: string): void {
+    this.admitted.remove(userId);
   }
 
   onlineAmong(userIds: readonly string[]): Promise<ReadonlySet<string>> {

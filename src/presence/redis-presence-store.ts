@@ -15,6 +15,7 @@ const ONLINE = '{presence}:online'; // set: users with a socket on some instance
 const INSTANCES = '{presence}:instances'; // zset: instance id -> last heartbeat (Redis clock, ms)
 const INSTANCE_USERS = '{presence}:instance:'; // + instance id: set of its users
 const USER_INSTANCES = '{presence}:user:'; // + user id: set of the instances holding a socket of theirs
+const USER_SOCKETS = '{presence}:sockets:'; // + user id: hash instance id -> sockets of theirs there (§11)
 
 // The one invariant: a user is in ONLINE exactly when their instance set is
 // not empty. Each script keeps it in one atomic step, so a user goes online
@@ -32,6 +33,10 @@ local function join(instance, users, user)
   redis.call('SADD', users, user)
   redis.call('SADD', '${USER_INSTANCES}' .. user, instance)
   return redis.call('SADD', online, user)
+end
+-- a dead or departed instance's sockets stop counting against a user's quota
+local function forget_sockets(instance, user)
+  redis.call('HDEL', '${USER_SOCKETS}' .. user, instance)
 end
 -- 1 when the user has no instance left
 local function part(instance, users, user)
@@ -107,6 +112,7 @@ local dead = redis.call('ZRANGE', instances, '-inf', t - tonumber(ARGV[2]), 'BYS
 for i = 1, #dead, 2 do
   local users = '${INSTANCE_USERS}' .. dead[i]
   for _, user in ipairs(redis.call('SMEMBERS', users)) do
+    forget_sockets(dead[i], user)
     if part(dead[i], users, user) == 1 then
       answer[#answer + 1] = user; answer[#answer + 1] = dead[i + 1]
     end
@@ -119,12 +125,36 @@ return answer`;
 const LEAVE = `${HELPERS}
 local gone = {}
 for _, user in ipairs(redis.call('SMEMBERS', own)) do
+  forget_sockets(me, user)
   if part(me, own, user) == 1 then gone[#gone + 1] = user end
 end
 redis.call('ZREM', instances, me)
 return gone`;
 
-const SCRIPTS = { JOIN, PART, SYNC, HEARTBEAT, LEAVE };
+/**
+ * §11: admits one more socket of the user (ARGV[2]) unless they hold ARGV[3]
+ * already, counting only instances still registered (this one included), so
+ * a dead instance's sockets stop counting as soon as it is found dead. 1 or 0.
+ */
+const ADMIT = `${HELPERS}
+local key = '${USER_SOCKETS}' .. ARGV[2]
+local held, total = redis.call('HGETALL', key), 0
+for i = 1, #held, 2 do
+  if held[i] == me or redis.call('ZSCORE', instances, held[i]) then
+    total = total + tonumber(held[i + 1])
+  else
+    redis.call('HDEL', key, held[i])
+  end
+end
+if total >= tonumber(ARGV[3]) then return 0 end
+redis.call('HINCRBY', key, me, 1)
+return 1`;
+const RELEASE = `${HELPERS}
+local key = '${USER_SOCKETS}' .. ARGV[2]
+if redis.call('HINCRBY', key, me, -1) <= 0 then redis.call('HDEL', key, me) end
+return 1`;
+
+const SCRIPTS = { JOIN, PART, SYNC, HEARTBEAT, LEAVE, ADMIT, RELEASE };
 type Scripts = Record<keyof typeof SCRIPTS, (...args: string[]) => Promise<unknown>>;
 
 /** An instance whose heartbeat is this many intervals old is dead. */
@@ -208,6 +238,25 @@ export class RedisPresenceStore extends PresenceStore implements OnApplicationBo
     if (this.sockets.remove(userId)) {
       void this.transition(userId, false);
     }
+  }
+
+  /**
+   * Without an answer from Redis the socket is admitted: the quota guards
+   * against a flood, and refusing everyone during an outage would be worse.
+   */
+  async admit(userId: string, max: number): Promise<boolean> {
+    try {
+      const admitted = (await this.call(this.scripts.ADMIT(userId, String(max)))) === 1;
+      this.outage.recovered();
+      return admitted;
+    } catch (error) {
+      this.failed(error);
+      return true;
+    }
+  }
+
+  release(userId: string): void {
+    this.call(this.scripts.RELEASE(userId)).catch((error: unknown) => this.failed(error));
   }
 
   /** One SMISMEMBER; without Redis, what this instance knows: its own users. */

@@ -27,6 +27,10 @@ export class SocketCounts {
     return this.counts.has(userId);
   }
 
+  count(userId: string): number {
+    return this.counts.get(userId) ?? 0;
+  }
+
   /** The users with at least one socket here. */
   users(): string[] {
     return [...this.counts.keys()];

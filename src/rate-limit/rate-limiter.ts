@@ -1,27 +1,34 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
-import { FailureEpisodes } from '../common/failure-episodes.js';
+import { OutageLog } from '../common/outage-log.js';
 import { AppConfig } from '../config/app-config.js';
 import { LocalTokenBuckets, TokenBuckets, type Rate } from './token-buckets.js';
 
 /**
- * The per-user limits (§5, §11), each a token bucket shared by all of the
- * user's connections on every instance:
- * - `send`: messages, RATE_LIMIT_PER_SECOND with bursts of RATE_LIMIT_BURST;
- * - `signal`: `mark_read` and `typing` together, SIGNAL_RATE_LIMIT_PER_SECOND.
+ * The limits (§5, §11), each a token bucket per user (or address) shared by
+ * every connection on every instance:
+ * - `send`: messages, edits and deletes, RATE_LIMIT_PER_SECOND with bursts
+ *   of RATE_LIMIT_BURST;
+ * - `signal`: `mark_read` and `typing` together, SIGNAL_RATE_LIMIT_PER_SECOND;
+ * - `rooms`: room creation and `add_participants`, ROOM_LIMIT_PER_MINUTE
+ *   (bursts of twice that);
+ * - `signup`: sign-ups per client address, SIGNUP_LIMIT_PER_MINUTE.
+ * The last two are off when their variable is 0.
  */
-export type Limit = 'send' | 'signal';
+export type Limit = 'send' | 'signal' | 'rooms' | 'signup';
 
 const REFUSALS: Record<Limit, string> = {
   send: 'Too many messages; slow down and retry',
   signal: 'Too many typing and read updates; slow down',
+  rooms: 'Too many rooms created or changed; retry in a minute',
+  signup: 'Too many sign-ups from this address; retry in a minute',
 };
 
 @Injectable()
 export class RateLimiter {
-  private readonly outage = new FailureEpisodes(
+  private readonly outage = new OutageLog(
     new Logger(RateLimiter.name),
-    'rate limits held per instance (the shared buckets did not answer)',
+    'shared rate-limit buckets (limits held per instance meanwhile)',
   );
   /**
    * While the shared buckets are away, each instance holds every limit on
@@ -29,31 +36,40 @@ export class RateLimiter {
    * never an unlimited one.
    */
   private readonly fallback = new LocalTokenBuckets();
-  private readonly rates: Record<Limit, Rate>;
+  private readonly rates: Record<Limit, Rate | null>;
 
   constructor(
     private readonly buckets: TokenBuckets,
     config: AppConfig,
   ) {
-    this.rates = { send: config.rateLimit, signal: config.signalRateLimit };
+    this.rates = {
+      send: config.rateLimit,
+      signal: config.signalRateLimit,
+      rooms: config.roomLimit,
+      signup: config.signupLimit,
+    };
   }
 
-  /** Takes one of the user's tokens for `limit`, or fails with `rate_limited`. */
-  async take(limit: Limit, userId: string): Promise<void> {
-    if (!(await this.tryTake(limit, userId))) {
+  /** Takes one of the `who`'s tokens for `limit` (a user id, or an address), or fails with `rate_limited`. */
+  async take(limit: Limit, who: string): Promise<void> {
+    if (!(await this.tryTake(limit, who))) {
       throw ChatError.rateLimited(REFUSALS[limit]);
     }
   }
 
-  private async tryTake(limit: Limit, userId: string): Promise<boolean> {
-    const key = `rate:${limit}:${userId}`;
+  private async tryTake(limit: Limit, who: string): Promise<boolean> {
+    const rate = this.rates[limit];
+    if (rate === null) {
+      return true;
+    }
+    const key = `rate:${limit}:${who}`;
     try {
-      const allowed = await this.buckets.take(key, this.rates[limit]);
-      this.outage.succeeded();
+      const allowed = await this.buckets.take(key, rate);
+      this.outage.recovered();
       return allowed;
     } catch (error) {
       this.outage.failed(error);
-      return this.fallback.take(key, this.rates[limit]);
+      return this.fallback.take(key, rate);
     }
   }
 }

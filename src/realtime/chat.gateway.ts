@@ -41,19 +41,27 @@ export class ChatGateway
     // Authenticate at the handshake with the same check as HTTP: a socket
     // without a valid token never connects.
     server.use((socket, next) => {
-      this.authenticator.authenticate((socket.handshake.auth as { token?: unknown }).token).then(
-        (claims) => {
-          if (!claims) {
-            next(new Error('unauthorized'));
-            return;
-          }
-          socket.data.userId = claims.userId;
-          socket.data.expiresAt = claims.expiresAt;
-          next();
-        },
+      this.admit(socket).then(
+        (refusal) => next(refusal === null ? undefined : new Error(refusal)),
         () => next(new Error('unavailable')), // the token version could not be read: retry
       );
     });
+  }
+
+  /** Null when the socket may connect, else the handshake's refusal. */
+  private async admit(socket: ChatSocket): Promise<'unauthorized' | 'too_many_connections' | null> {
+    const claims = await this.authenticator.authenticate(
+      (socket.handshake.auth as { token?: unknown }).token,
+    );
+    if (!claims) {
+      return 'unauthorized';
+    }
+    if (!(await this.presence.admit(claims.userId))) {
+      return 'too_many_connections';
+    }
+    socket.data.userId = claims.userId;
+    socket.data.expiresAt = claims.expiresAt;
+    return null;
   }
 
   /**

@@ -21,6 +21,8 @@ export interface RoomView {
   /** By name, then id, as GET /users lists people. */
   participants: Participant[];
   lastMessage: Message | null;
+  /** When the room last saw activity, to the microsecond (ISO 8601): the order of a user's rooms. */
+  activityAt: string;
   /** The reading participant's state, when the room is read for one (GET /rooms…). */
   reader?: {
     lastReadSeq: number;

@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { linkNextPage } from '../common/next-page-link.js';
+import { ListRoomsQuery } from './dto/list-rooms.query.js';
 import { AddParticipantsDto } from './dto/change-participants.dto.js';
 import { CreateRoomDto } from './dto/create-room.dto.js';
 import type { RoomResponse } from './room.response.js';
@@ -10,9 +12,19 @@ import { RoomsService } from './rooms.service.js';
 export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
 
+  /** The caller's rooms in pages (§11), most recent activity first; `Link: …; rel="next"` when there is more. */
   @Get()
-  list(@CurrentUser() callerId: string): Promise<RoomResponse[]> {
-    return this.rooms.listForUser(callerId);
+  async list(
+    @CurrentUser() callerId: string,
+    @Query() query: ListRoomsQuery,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RoomResponse[]> {
+    const { rooms, next } = await this.rooms.listForUser(callerId, query);
+    if (next !== null) {
+      linkNextPage(request, response, next);
+    }
+    return rooms;
   }
 
   @Get(':roomId')

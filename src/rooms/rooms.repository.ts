@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql.js';
 import type { Message } from '../messages/message.js';
 import type { Participant, ReadMarker, RoomView } from './room.js';
+import type { RoomCursor } from './room-cursor.js';
 
 interface RoomRow {
   id: string;
@@ -15,6 +16,7 @@ interface RoomRow {
   message_created_at: Date | null;
   edited_at: Date | null;
   deleted_at: Date | null;
+  activity_at: string;
   /** Null when the room is not read for a participant. */
   last_read_seq: number | null;
   unread_count: number | null;
@@ -27,6 +29,7 @@ interface RoomRow {
 const ROOM_COLUMNS = `
   r.id, r.name, r.created_at, m.message_id, m.seq, m.rev, m.sender_id, m.content,
   m.created_at AS message_created_at, m.edited_at, m.deleted_at,
+  to_char(r.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_at,
   reader.last_read_seq,
   r.last_seq - reader.last_read_seq - (
     SELECT count(*) FROM messages d
@@ -73,13 +76,22 @@ export class RoomsRepository {
     return row?.id ?? null;
   }
 
-  /** The user's rooms, most recent activity first. */
-  async viewsOfUser(userId: string): Promise<RoomView[]> {
+  /**
+   * A page of the user's rooms, most recent activity first (then by id):
+   * those after `after` in that order, at most `limit`.
+   */
+  async viewsOfUser(
+    userId: string,
+    { after, limit }: { after: RoomCursor | null; limit: number },
+  ): Promise<RoomView[]> {
     const rows = await this.sql.query<RoomRow>(
       `SELECT ${ROOM_COLUMNS}
        JOIN room_participants reader ON reader.room_id = r.id AND reader.user_id = $1
-       ORDER BY r.last_activity_at DESC, r.id`,
-      [userId],
+       WHERE $2::timestamptz IS NULL
+          OR r.last_activity_at < $2 OR (r.last_activity_at = $2 AND r.id > $3)
+       ORDER BY r.last_activity_at DESC, r.id
+       LIMIT $4`,
+      [userId, after?.activityAt ?? null, after?.id ?? null, limit],
     );
     return this.withParticipants(rows);
   }
@@ -145,6 +157,7 @@ export class RoomsRepository {
       createdAt: row.created_at,
       participants: participants.get(row.id) ?? [],
       lastMessage: lastMessage(row),
+      activityAt: row.activity_at,
       ...(row.last_read_seq !== null && {
         reader: { lastReadSeq: row.last_read_seq, unreadCount: row.unread_count! },
       }),

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
 import { newId } from '../common/ids.js';
+import { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
 import { UsersService } from '../users/users.service.js';
 import { MembershipRepository } from './membership.repository.js';
 import { directKey, newParticipants, roomName, roomParticipants } from './participants.js';
 import { RoomMembership } from './room-membership.js';
 import { toRoomResponse, type RoomResponse } from './room.response.js';
+import { decodeRoomCursor, encodeRoomCursor } from './room-cursor.js';
 import { RoomsRepository } from './rooms.repository.js';
 
 @Injectable()
@@ -17,6 +19,7 @@ export class RoomsService {
     private readonly users: UsersService,
     private readonly membership: RoomMembership,
     private readonly broadcaster: Broadcaster,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   /**
@@ -30,6 +33,7 @@ export class RoomsService {
   ): Promise<{ room: RoomResponse; created: boolean }> {
     const participantIds = roomParticipants(callerId, requested);
     const name = roomName(participantIds, requestedName);
+    await this.rateLimiter.take('rooms', callerId);
     await this.users.requireExisting(participantIds);
     const key = directKey(participantIds);
     const id = newId('room');
@@ -49,7 +53,12 @@ export class RoomsService {
    * §10: adds people to a group room (those present already are left out)
    * and tells everyone in it after the change, the new people included.
    */
-  addParticipants(callerId: string, roomId: string, requested: readonly string[]): Promise<RoomResponse> {
+  async addParticipants(
+    callerId: string,
+    roomId: string,
+    requested: readonly string[],
+  ): Promise<RoomResponse> {
+    await this.rateLimiter.take('rooms', callerId);
     let usersChecked = false;
     return this.membership.write(callerId, roomId, async ({ version, participantIds, direct }) => {
       if (direct) {
@@ -93,9 +102,21 @@ export class RoomsService {
     });
   }
 
-  /** The caller's rooms, most recent activity first, each with the caller's read state. */
-  async listForUser(callerId: string): Promise<RoomResponse[]> {
-    return (await this.rooms.viewsOfUser(callerId)).map(toRoomResponse);
+  /**
+   * A page of the caller's rooms, most recent activity first, each with the
+   * caller's read state; `next` is the cursor of the following page, if any.
+   */
+  async listForUser(
+    callerId: string,
+    { limit, after }: { limit: number; after?: string },
+  ): Promise<{ rooms: RoomResponse[]; next: string | null }> {
+    const cursor = after === undefined ? null : decodeRoomCursor(after);
+    const views = await this.rooms.viewsOfUser(callerId, { after: cursor, limit: limit + 1 });
+    const page = views.slice(0, limit);
+    const last = page.at(-1);
+    const next =
+      views.length > limit && last ? encodeRoomCursor({ activityAt: last.activityAt, id: last.id }) : null;
+    return { rooms: page.map(toRoomResponse), next };
   }
 
   /** The room with the caller's read state. */

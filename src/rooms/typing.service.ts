@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { FailureEpisodes } from '../common/failure-episodes.js';
+import { OutageLog } from '../common/outage-log.js';
 import { Cooldowns } from '../rate-limit/cooldowns.js';
 import { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
@@ -20,7 +20,7 @@ const TYPING_BROADCAST_INTERVAL_MS = 2_000;
 /** §7: who is typing. Ephemeral: nothing is stored. */
 @Injectable()
 export class TypingService {
-  private readonly outage = new FailureEpisodes(new Logger(TypingService.name), 'typing not throttled');
+  private readonly outage = new OutageLog(new Logger(TypingService.name), 'typing throttle in Redis');
 
   constructor(
     private readonly membership: RoomMembership,
@@ -57,7 +57,7 @@ export class TypingService {
       } else {
         await this.cooldowns.clear(key);
       }
-      this.outage.succeeded();
+      this.outage.recovered();
       return broadcast;
     } catch (error) {
       this.outage.failed(error);

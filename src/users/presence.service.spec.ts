@@ -1,3 +1,4 @@
+import type { AppConfig } from '../config/app-config.js';
 import { LocalPresenceStore } from '../presence/presence-store.js';
 import type { Broadcaster } from '../realtime/broadcaster.js';
 import type { PresenceEvent } from '../realtime/events.js';
@@ -22,7 +23,7 @@ function setUp() {
       sent.push({ event, to });
     },
   } as unknown as Broadcaster;
-  const service = new PresenceService(store, users, broadcaster);
+  const service = new PresenceService(store, users, broadcaster, { maxSocketsPerUser: 2 } as AppConfig);
   service.onModuleInit();
   return { store, service, steps, sent };
 }
@@ -69,5 +70,19 @@ describe('PresenceService', () => {
       ['alice', true],
       ['alice', false],
     ]);
+  });
+
+  it('admits at most MAX_SOCKETS_PER_USER sockets of a user at once, and one more after one leaves', async () => {
+    const { service } = setUp();
+    const admitted = [
+      await service.admit('alice'),
+      await service.admit('alice'),
+      await service.admit('alice'),
+    ];
+    expect(admitted).toEqual([true, true, false]);
+    expect(await service.admit('bob')).toBe(true);
+    service.socketConnected('alice');
+    service.socketDisconnected('alice');
+    expect(await service.admit('alice')).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { OutageLog } from '../common/outage-log.js';
+import { AppConfig } from '../config/app-config.js';
 import { PresenceStore, type PresenceChange } from '../presence/presence-store.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
 import { UsersRepository } from './users.repository.js';
@@ -20,10 +21,21 @@ export class PresenceService implements OnModuleInit {
     private readonly store: PresenceStore,
     private readonly users: UsersRepository,
     private readonly broadcaster: Broadcaster,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     this.store.onChange((change) => this.enqueue(change));
+  }
+
+  /**
+   * §11: whether one more socket of the user may connect (at most
+   * MAX_SOCKETS_PER_USER on all instances together); asked at the handshake.
+   * An admitted socket is counted until socketDisconnected.
+   */
+  admit(userId: string): Promise<boolean> {
+    const max = this.config.maxSocketsPerUser;
+    return max === 0 ? Promise.resolve(true) : this.store.admit(userId, max);
   }
 
   socketConnected(userId: string): void {
@@ -31,6 +43,9 @@ export class PresenceService implements OnModuleInit {
   }
 
   socketDisconnected(userId: string): void {
+    if (this.config.maxSocketsPerUser !== 0) {
+      this.store.release(userId);
+    }
     this.store.socketDisconnected(userId);
   }
 

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Ip, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { Public } from '../auth/public.decorator.js';
+import { linkNextPage } from '../common/next-page-link.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { ListUsersQuery } from './dto/list-users.query.js';
 import { toUserResponse, type UserResponse, type UserWithPresenceResponse } from './user.response.js';
@@ -13,8 +14,11 @@ export class UsersController {
 
   @Public()
   @Post()
-  async create(@Body() dto: CreateUserDto): Promise<UserResponse & { token: string }> {
-    const { user, token } = await this.users.create(dto);
+  async create(
+    @Body() dto: CreateUserDto,
+    @Ip() clientAddress: string,
+  ): Promise<UserResponse & { token: string }> {
+    const { user, token } = await this.users.create(dto, clientAddress);
     return { ...toUserResponse(user), token };
   }
 
@@ -28,7 +32,7 @@ export class UsersController {
     const page = await this.users.listOthers(callerId, query);
     const last = page.users.at(-1);
     if (page.hasMore && last) {
-      response.setHeader('Link', `<${nextPageUrl(request, last.id)}>; rel="next"`);
+      linkNextPage(request, response, last.id);
     }
     return page.users;
   }
@@ -37,10 +41,4 @@ export class UsersController {
   get(@Param('userId') userId: string): Promise<UserWithPresenceResponse> {
     return this.users.get(userId);
   }
-}
-
-function nextPageUrl(request: Request, after: string): string {
-  const url = new URL(request.originalUrl, 'http://placeholder');
-  url.searchParams.set('after', after);
-  return `${url.pathname}${url.search}`;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TokenService } from '../auth/token.service.js';
 import { ChatError } from '../common/chat-error.js';
 import { newId } from '../common/ids.js';
+import { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ListUsersQuery } from './dto/list-users.query.js';
 import { ID_PATTERN } from '../common/string-rules.js';
@@ -21,9 +22,12 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly tokens: TokenService,
     private readonly presence: PresenceService,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
-  async create(dto: CreateUserDto): Promise<{ user: User; token: string }> {
+  /** Signs a user up; `clientAddress` is held to SIGNUP_LIMIT_PER_MINUTE. */
+  async create(dto: CreateUserDto, clientAddress: string): Promise<{ user: User; token: string }> {
+    await this.rateLimiter.take('signup', clientAddress);
     const user = { id: newId('user'), name: dto.name, avatar: dto.avatar ?? null, lastSeenAt: null };
     await this.users.insert(user);
     return { user, token: this.tokens.issue(user.id, 0).token }; // a new user's token version is 0

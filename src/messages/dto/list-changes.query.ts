@@ -1,4 +1,5 @@
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Min } from 'class-validator';
+import { PageLimit } from '../../common/page-limit.js';
 import { ToInt } from '../../common/transforms.js';
 
 /** `GET /rooms/:roomId/changes` (§9). */
@@ -10,10 +11,6 @@ export class ListChangesQuery {
   @Min(0)
   since: number = 0;
 
-  @IsOptional()
-  @ToInt()
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit()
   limit: number = 100;
 }

@@ -1,13 +1,9 @@
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { ToInt } from '../../common/transforms.js';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { PageLimit } from '../../common/page-limit.js';
 import { ID_PATTERN } from '../../common/string-rules.js';
 
 export class ListMessagesQuery {
-  @IsOptional()
-  @ToInt()
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit()
   limit: number = 50;
 
   /** The page of messages just before this one. */

@@ -1,5 +1,5 @@
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ToInt } from '../../common/transforms.js';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageLimit } from '../../common/page-limit.js';
 import { ID_PATTERN, StorableText } from '../../common/string-rules.js';
 
 export class ListUsersQuery {
@@ -10,11 +10,7 @@ export class ListUsersQuery {
   @StorableText()
   q?: string;
 
-  @IsOptional()
-  @ToInt()
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit()
   limit: number = 100;
 
   /** The last user id of the previous page. */
