@@ -4,7 +4,7 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# ---- build: full deps, compile TypeScript -> dist/ -------------------------
+# ---- build: full deps, compile TypeScript -> dist/, the web client -> dist/web
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Manifests first so the dependency layer is cached until they change.
@@ -12,6 +12,8 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig*.json ./
 COPY src ./src
+# The web client, built by the same script into dist/web and served at /.
+COPY web ./web
 RUN npm run build
 # CMD below runs dist/main.js; fail the build, not the container start, if the layout changes.
 RUN test -f dist/main.js || { echo "build did not produce dist/main.js (check tsconfig.build.json rootDir/outDir)" >&2; exit 1; }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Rate } from '../rate-limit/token-buckets.js';
 import { validateEnv, type Env, type LogLevel } from './env.js';
 import { localSecret } from './local-secret.js';
@@ -21,6 +22,8 @@ export class AppConfig {
   readonly legacyTokensUntil: Date;
   /** `null` means every origin is allowed. */
   readonly corsOrigins: ReadonlySet<string> | null;
+  /** Where the built web client lives (it may not exist: a server-only build). */
+  readonly webDir: string;
   readonly rateLimit: Rate;
   readonly signalRateLimit: Rate;
   /** Null: that limit is off. */
@@ -47,6 +50,7 @@ export class AppConfig {
     this.tokenTtlSeconds = seconds(env.TOKEN_TTL);
     this.legacyTokensUntil = new Date(env.LEGACY_TOKENS_UNTIL);
     this.corsOrigins = parseOrigins(env.CORS_ORIGINS);
+    this.webDir = env.WEB_DIR ?? fileURLToPath(new URL('../web', import.meta.url));
     this.rateLimit = { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST };
     const signals = env.SIGNAL_RATE_LIMIT_PER_SECOND;
     this.signalRateLimit = { perSecond: signals, burst: signals };
@@ -66,10 +70,20 @@ export class AppConfig {
     return new AppConfig(validateEnv({ ...process.env, ...overrides }));
   }
 
-  isOriginAllowed(origin: string | undefined): boolean {
+  /**
+   * `ownOrigin` is the origin the request was addressed to (see
+   * `common/own-origin.ts`): the service's own pages are same-origin, not
+   * cross-site, so they pass whatever CORS_ORIGINS lists.
+   */
+  isOriginAllowed(origin: string | undefined, ownOrigin?: string): boolean {
     // Requests without an Origin header do not come from a browser page, so
     // there is no cross-site request to guard against.
-    return origin === undefined || this.corsOrigins === null || this.corsOrigins.has(origin);
+    return (
+      origin === undefined ||
+      this.corsOrigins === null ||
+      this.corsOrigins.has(origin) ||
+      (ownOrigin !== undefined && origin === ownOrigin)
+    );
   }
 }
 

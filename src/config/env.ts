@@ -80,6 +80,15 @@ export class Env extends DatabaseEnv {
   @IsNotEmpty()
   CORS_ORIGINS = '*';
 
+  /**
+   * The built web client served at `/`. Unset: `web/` beside the compiled
+   * server (`dist/web`, where `npm run build` puts it); nothing is served
+   * there when the folder has no index.html.
+   */
+  @IsOptional()
+  @IsString()
+  WEB_DIR?: string;
+
   @ToInt()
   @IsInt()
   @Min(1)
