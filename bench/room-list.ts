@@ -45,8 +45,8 @@ async function seed(
   messages: number,
 ) {
   await db.query(
-    `INSERT INTO rooms (id, last_seq, last_activity_at)
-     SELECT $1 || r, $2, now() - r * interval '1 second' FROM generate_series(1, $3) AS r`,
+    `INSERT INTO rooms (id, last_seq, last_rev, last_activity_at)
+     SELECT $1 || r, $2, $2, now() - r * interval '1 second' FROM generate_series(1, $3) AS r`,
     [prefix, messages, count],
   );
   await db.query(
@@ -57,8 +57,8 @@ async function seed(
   // One room per statement keeps each transaction's WAL and memory small.
   for (let r = 1; r <= count; r++) {
     await db.query(
-      `INSERT INTO messages (message_id, room_id, seq, sender_id, content, created_at)
-       SELECT $1 || '-' || s, $1, s, $2, 'message number ' || s, now() FROM generate_series(1, $3) AS s`,
+      `INSERT INTO messages (message_id, room_id, seq, rev, sender_id, content, created_at)
+       SELECT 'seed-' || s, $1, s, s, $2, 'message number ' || s, now() FROM generate_series(1, $3) AS s`,
       [`${prefix}${r}`, other.id, messages],
     );
   }
