@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { createRoom, postMessage } from './factories/rooms.js';
+import type { MessageResponse } from '../src/messages/message.response.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, Inbox, request as act, sleep, type ChatClient } from './setup/sockets.js';
@@ -187,7 +188,7 @@ describe('read state as rooms change', () => {
   it('leaves deleted messages out of the unread count, wherever they are', async () => {
     const [alice, bob] = await Promise.all([createUser(one, 'Alice'), createUser(two, 'Bob')]);
     const roomId = (await createRoom(one, alice, [bob])).id;
-    const sent = [];
+    const sent: MessageResponse[] = [];
     for (const content of ['one', 'two', 'three', 'four']) {
       sent.push(await postMessage(one, alice, roomId, content));
     }
