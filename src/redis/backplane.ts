@@ -20,6 +20,13 @@ export abstract class Backplane {
   abstract attach(server: Server): void;
 
   abstract health(): Promise<BackplaneHealth>;
+
+  /**
+   * Calls `listener` whenever this instance may have missed broadcasts of
+   * the others (its subscription broke and is back); its sockets must then
+   * be told to resync. Never, for the in-process backplane.
+   */
+  abstract onResubscribed(listener: () => void): void;
 }
 
 /** No Redis: Socket.IO's in-memory adapter, so one instance only. */
@@ -28,6 +35,8 @@ export class InProcessBackplane extends Backplane {
   readonly description = 'in this process only (no REDIS_URL): run a single instance';
 
   attach(): void {} // the default adapter already delivers within the process
+
+  onResubscribed(): void {} // nothing between instances to miss
 
   health(): Promise<BackplaneHealth> {
     return Promise.resolve({ up: true, details: { mode: 'not configured: single instance' } });
@@ -46,6 +55,10 @@ export class RedisBackplane extends Backplane {
 
   attach(server: Server): void {
     server.adapter(createAdapter(this.redis.pub, this.redis.sub));
+  }
+
+  onResubscribed(listener: () => void): void {
+    this.redis.onResubscribed(listener);
   }
 
   /** Up when the command connection answers and the adapter's pub/sub links are connected. */

@@ -1,8 +1,17 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
+import { PublishRetry } from './publish-retry.js';
 
 /** The longest wait between two attempts to reconnect to Redis. */
 export const MAX_RECONNECT_DELAY_MS = 2_000;
+/**
+ * The same for the broadcast links (publish, subscribe): shorter, because a
+ * broadcast held while Redis was away waits for every instance's subscriber
+ * to be back (PublishRetry's grace), and that wait is this plus a margin.
+ */
+const BROADCAST_RECONNECT_DELAY_MS = 1_000;
+/** Broadcasts held while Redis is away, at most (about a minute of a busy instance's sends). */
+const MAX_HELD_BROADCASTS = 50_000;
 
 /**
  * The Redis connections of an instance in Redis mode: commands (rate limits,
@@ -17,19 +26,42 @@ export class RedisConnections implements OnApplicationShutdown {
     readonly commands: Redis,
     readonly pub: Redis,
     readonly sub: Redis,
-  ) {}
+    private readonly held: PublishRetry,
+  ) {
+    watchSubscription(sub, () => this.resubscribedListeners.forEach((listener) => listener()));
+  }
+
+  private readonly resubscribedListeners: (() => void)[] = [];
 
   static async open(url: string): Promise<RedisConnections> {
-    const [commands, pub, sub] = await Promise.all([
+    const broadcastLink = {
+      retryStrategy: (attempt: number) => Math.min(attempt * 100, BROADCAST_RECONNECT_DELAY_MS),
+    };
+    const [commands, [pub, held], sub] = await Promise.all([
       waitReady(connectRedis(url, 'commands')),
       // Publishes issued in the same tick (one per broadcast) leave in one write.
-      waitReady(tolerateFailedPublishes(connectRedis(url, 'pub', { enableAutoPipelining: true }))),
-      waitReady(connectRedis(url, 'sub')),
+      retryFailedPublishes(connectRedis(url, 'pub', { enableAutoPipelining: true, ...broadcastLink })),
+      waitReady(connectRedis(url, 'sub', broadcastLink)),
     ]);
-    return new RedisConnections(new URL(url).host, commands, pub, sub);
+    return new RedisConnections(new URL(url).host, commands, pub, sub, held);
+  }
+
+  /**
+   * Called each time the subscriber link is back after it broke and has
+   * subscribed again: broadcasts made meanwhile by the other instances may
+   * never have reached this one.
+   */
+  onResubscribed(listener: () => void): void {
+    this.resubscribedListeners.push(listener);
+  }
+
+  /** Broadcasts of this instance waiting for Redis to be back. */
+  get heldBroadcasts(): number {
+    return this.held.pending;
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.held.close();
     // Auto-pipelined publishes leave on the next setImmediate; QUIT is sent
     // at once and would overtake (and fail) the last broadcasts of shutdown.
     await new Promise((resolve) => setImmediate(resolve));
@@ -66,26 +98,44 @@ function connectRedis(url: string, name: string, options: RedisOptions = {}): Re
 /**
  * The Socket.IO adapter publishes without awaiting, so a publish refused
  * while Redis is away would be an unhandled rejection, which ends a Node
- * process. Those failures are counted and logged here instead: local
- * delivery goes on, and clients on other instances catch up with `?after=`.
+ * process. Instead a refused publish waits, in order, with every publish
+ * after it, and is sent again once the link is back (PublishRetry): the
+ * other instances' members hear it live, late but in order.
  */
-function tolerateFailedPublishes(client: Redis): Redis {
-  const logger = new Logger('Redis:pub');
+async function retryFailedPublishes(client: Redis): Promise<[Redis, PublishRetry]> {
   const publish = (channel: string, message: string | Buffer): Promise<number> =>
     client.call('PUBLISH', channel, message) as Promise<number>;
-  let dropped = 0;
-  Object.assign(client, {
-    publish(channel: string, message: string | Buffer): Promise<number> {
-      const sent = publish(channel, message);
-      sent.catch((error: Error) => {
-        if (dropped++ % 1000 === 0) {
-          logger.warn(`cross-instance broadcast dropped (${dropped} so far): ${error.message}`);
-        }
-      });
-      return sent;
-    },
+  const held = new PublishRetry(publish, () => client.status === 'ready', {
+    maxWaiting: MAX_HELD_BROADCASTS,
+    // Every other instance's subscriber retries at least this often.
+    graceMs: BROADCAST_RECONNECT_DELAY_MS + 250,
+    logger: new Logger('Redis:pub'),
   });
-  return client;
+  Object.assign(client, {
+    publish: (channel: string, message: string | Buffer) => held.publish(channel, message),
+  });
+  await waitReady(client);
+  client.on('ready', () => held.linkReady());
+  return [client, held];
+}
+
+/**
+ * Reports each time a subscriber link that broke is subscribed again.
+ * ioredis emits `ready` before it re-sends the subscriptions, so a PING sent
+ * on the next turn is answered only after them.
+ */
+function watchSubscription(sub: Redis, resubscribed: () => void): void {
+  let broken = false;
+  sub.on('close', () => (broken = true));
+  sub.on('ready', () => {
+    if (!broken) {
+      return;
+    }
+    broken = false;
+    setImmediate(() => {
+      sub.ping().then(resubscribed, () => undefined); // failed: the link broke again, and will say so
+    });
+  });
 }
 
 function waitReady(client: Redis): Promise<Redis> {

@@ -6,6 +6,7 @@ import { UsersService } from '../users/users.service.js';
 import { MembershipRepository } from './membership.repository.js';
 import { directKey, newParticipants, roomName, roomParticipants } from './participants.js';
 import { RoomMembership } from './room-membership.js';
+import type { RoomPosition } from './room.js';
 import { toRoomResponse, type RoomResponse } from './room.response.js';
 import { RoomsRepository } from './rooms.repository.js';
 
@@ -94,6 +95,11 @@ export class RoomsService {
   }
 
   /** The caller's rooms, most recent activity first, each with the caller's read state. */
+  /** Where every room of these users stands now, by user (what a `resync` names). */
+  positionsOf(userIds: readonly string[]): Promise<Map<string, RoomPosition[]>> {
+    return this.rooms.positionsOf(userIds);
+  }
+
   async listForUser(callerId: string): Promise<RoomResponse[]> {
     return (await this.rooms.viewsOfUser(callerId)).map(toRoomResponse);
   }
