@@ -56,6 +56,15 @@ export class Env extends DatabaseEnv {
   REDIS_URL?: string;
 
   /**
+   * How broadcasts travel between instances: `sharded` (Redis 7 sharded
+   * pub/sub, one channel per user: each instance receives only its own
+   * users' events) or `classic` (the Socket.IO Redis adapter: every
+   * instance receives every broadcast).
+   */
+  @IsIn(['sharded', 'classic'])
+  REDIS_PUBSUB: 'sharded' | 'classic' = 'sharded';
+
+  /**
    * Signs bearer tokens; every instance must share it. Only the embedded
    * single-instance mode may leave it unset (a secret is then kept in DATA_DIR).
    */

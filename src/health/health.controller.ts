@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
+import { Backplane } from '../redis/backplane.js';
 import { BackplaneHealthIndicator } from './backplane.health.js';
 import { ShutdownHealthIndicator } from './shutdown.health.js';
 
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly postgres: TypeOrmHealthIndicator,
     private readonly backplane: BackplaneHealthIndicator,
     private readonly shutdown: ShutdownHealthIndicator,
+    private readonly backplanePort: Backplane,
   ) {}
 
   /** The process is up; says nothing about its dependencies. */
@@ -19,6 +21,15 @@ export class HealthController {
   @HealthCheck()
   live() {
     return this.health.check([]);
+  }
+
+  /**
+   * This instance's backplane counters (issue 14's two figures), for the
+   * scaling benchmark until they are Prometheus counters on /metrics.
+   */
+  @Get('backplane')
+  backplaneCounters() {
+    return { ...this.backplanePort.counters };
   }
 
   /** Ready to serve: not shutting down, Postgres answers, Redis carries broadcasts. 503 otherwise. */

@@ -26,7 +26,9 @@ export class RedisConnections implements OnApplicationShutdown {
     readonly commands: Redis,
     readonly pub: Redis,
     readonly sub: Redis,
-    private readonly held: PublishRetry,
+    private readonly held: PublishRetry[],
+    /** SPUBLISH, held and retried like PUBLISH (the sharded adapter's publish). */
+    readonly spublish: (channel: string, message: string) => Promise<unknown>,
   ) {
     watchSubscription(sub, () => this.resubscribedListeners.forEach((listener) => listener()));
   }
@@ -37,13 +39,14 @@ export class RedisConnections implements OnApplicationShutdown {
     const broadcastLink = {
       retryStrategy: (attempt: number) => Math.min(attempt * 100, BROADCAST_RECONNECT_DELAY_MS),
     };
-    const [commands, [pub, held], sub] = await Promise.all([
+    const [commands, [pub, held, sharded], sub] = await Promise.all([
       waitReady(connectRedis(url, 'commands')),
       // Publishes issued in the same tick (one per broadcast) leave in one write.
       retryFailedPublishes(connectRedis(url, 'pub', { enableAutoPipelining: true, ...broadcastLink })),
       waitReady(connectRedis(url, 'sub', broadcastLink)),
     ]);
-    return new RedisConnections(new URL(url).host, commands, pub, sub, held);
+    const spublish = (channel: string, message: string) => sharded.publish(channel, message);
+    return new RedisConnections(new URL(url).host, commands, pub, sub, [held, sharded], spublish);
   }
 
   /**
@@ -57,11 +60,11 @@ export class RedisConnections implements OnApplicationShutdown {
 
   /** Broadcasts of this instance waiting for Redis to be back. */
   get heldBroadcasts(): number {
-    return this.held.pending;
+    return this.held.reduce((n, h) => n + h.pending, 0);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.held.close();
+    this.held.forEach((h) => h.close());
     // Auto-pipelined publishes leave on the next setImmediate; QUIT is sent
     // at once and would overtake (and fail) the last broadcasts of shutdown.
     await new Promise((resolve) => setImmediate(resolve));
@@ -102,21 +105,26 @@ function connectRedis(url: string, name: string, options: RedisOptions = {}): Re
  * after it, and is sent again once the link is back (PublishRetry): the
  * other instances' members hear it live, late but in order.
  */
-async function retryFailedPublishes(client: Redis): Promise<[Redis, PublishRetry]> {
-  const publish = (channel: string, message: string | Buffer): Promise<number> =>
-    client.call('PUBLISH', channel, message) as Promise<number>;
-  const held = new PublishRetry(publish, () => client.status === 'ready', {
-    maxWaiting: MAX_HELD_BROADCASTS,
-    // Every other instance's subscriber retries at least this often.
-    graceMs: BROADCAST_RECONNECT_DELAY_MS + 250,
-    logger: new Logger('Redis:pub'),
-  });
+async function retryFailedPublishes(client: Redis): Promise<[Redis, PublishRetry, PublishRetry]> {
+  const [held, sharded] = ['PUBLISH', 'SPUBLISH'].map(
+    (command) =>
+      new PublishRetry(
+        (channel, message) => client.call(command, channel, message),
+        () => client.status === 'ready',
+        {
+          maxWaiting: MAX_HELD_BROADCASTS,
+          // Every other instance's subscriber retries at least this often.
+          graceMs: BROADCAST_RECONNECT_DELAY_MS + 250,
+          logger: new Logger('Redis:pub'),
+        },
+      ),
+  );
   Object.assign(client, {
     publish: (channel: string, message: string | Buffer) => held.publish(channel, message),
   });
   await waitReady(client);
-  client.on('ready', () => held.linkReady());
-  return [client, held];
+  client.on('ready', () => [held, sharded].forEach((h) => h.linkReady()));
+  return [client, held, sharded];
 }
 
 /**

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { createRoom } from './factories/rooms.js';
+import { createUser } from './factories/users.js';
+import { startInstances, stopInstances, type Instance } from './setup/instances.js';
+import { PrivateRedis } from './setup/redis-server.js';
+import { closeAllClients, connect, Inbox, request as act, sleep } from './setup/sockets.js';
+
+interface Counters {
+  redisBroadcastsReceived: number;
+  socketDeliveries: number;
+}
+
+const counters = async (instance: Instance): Promise<Counters> =>
+  (await request(instance.url).get('/health/backplane').expect(200)).body as Counters;
+
+/**
+ * Issue 14: with sharded pub/sub (one channel per user) an instance
+ * receives from Redis only the broadcasts of users it holds a socket of.
+ * A private redis-server, so nothing else publishes on it.
+ */
+describe('sharded pub/sub: each instance receives only what its sockets need', () => {
+  let redis: PrivateRedis;
+  let instances: Instance[];
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    instances = await startInstances(3, { REDIS_URL: redis.url, REDIS_PUBSUB: 'sharded' });
+  });
+
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+    await redis.kill();
+  });
+
+  it('delivers across instances while an instance with none of the room receives nothing', async () => {
+    const [one, two, three] = instances;
+    const [alice, bob, dave] = await Promise.all(['Alice', 'Bob', 'Dave'].map((n) => createUser(one.url, n)));
+    const room = await createRoom(one.url, alice, [bob]);
+    const aliceSocket = await connect(one.url, alice.token);
+    const bobInbox = new Inbox(await connect(two.url, bob.token));
+    new Inbox(await connect(three.url, dave.token));
+    const before = await Promise.all(instances.map(counters));
+
+    const sent = 10;
+    for (let i = 0; i < sent; i++) {
+      const ack = await act(aliceSocket, 'create_message', {
+        roomId: room.id,
+        messageId: randomUUID(),
+        content: `#${i}`,
+      });
+      expect(ack.status).toBe('success');
+    }
+    for (let i = 0; i < sent; i++) {
+      await bobInbox.waitFor('message_created', (e) => e.message.content === `#${i}`);
+    }
+    await sleep(200);
+    const after = await Promise.all(instances.map(counters));
+    const delta = after.map((a, i) => ({
+      received: a.redisBroadcastsReceived - before[i].redisBroadcastsReceived,
+      delivered: a.socketDeliveries - before[i].socketDeliveries,
+    }));
+    // Bob's instance hears each message once, for Bob; Dave's none; Alice's
+    // only its own publish for Alice, back (dropped undecoded).
+    expect(delta[1]).toEqual({ received: sent, delivered: sent });
+    expect(delta[2]).toEqual({ received: 0, delivered: 0 });
+    expect(delta[0]).toEqual({ received: sent, delivered: sent });
+  });
+});
