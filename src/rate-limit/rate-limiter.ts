@@ -46,7 +46,8 @@ export class RateLimiter {
   }
 
   private async tryTake(limit: Limit, userId: string): Promise<boolean> {
-    const key = `rate:${limit}:${userId}`;
+    // The user id as hash tag: on a Redis Cluster a user's buckets share a slot.
+    const key = `rate:${limit}:{${userId}}`;
     try {
       const allowed = await this.buckets.take(key, this.rates[limit]);
       this.outage.succeeded();

@@ -1,6 +1,10 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { PublishRetry } from './publish-retry.js';
+import { parseRedisTarget, type RedisTarget } from './redis-target.js';
+
+/** One Redis or a Redis Cluster: the same commands either way (keys that meet in a script share a hash tag). */
+export type RedisClient = Redis | Cluster;
 
 /** The longest wait between two attempts to reconnect to Redis. */
 export const MAX_RECONNECT_DELAY_MS = 2_000;
@@ -21,11 +25,13 @@ const MAX_HELD_BROADCASTS = 50_000;
  */
 export class RedisConnections implements OnApplicationShutdown {
   private constructor(
-    /** `host:port`, for the start-up log. */
+    /** `host:port` (or the cluster's seed nodes), for the start-up log. */
     readonly host: string,
-    readonly commands: Redis,
-    readonly pub: Redis,
-    readonly sub: Redis,
+    /** Keys may live on different shards: a multi-key call groups them by slot. */
+    readonly cluster: boolean,
+    readonly commands: RedisClient,
+    readonly pub: RedisClient,
+    readonly sub: RedisClient,
     private readonly held: PublishRetry[],
     /** SPUBLISH, held and retried like PUBLISH (the sharded adapter's publish). */
     readonly spublish: (channel: string, message: string) => Promise<unknown>,
@@ -36,17 +42,16 @@ export class RedisConnections implements OnApplicationShutdown {
   private readonly resubscribedListeners: (() => void)[] = [];
 
   static async open(url: string): Promise<RedisConnections> {
-    const broadcastLink = {
-      retryStrategy: (attempt: number) => Math.min(attempt * 100, BROADCAST_RECONNECT_DELAY_MS),
-    };
+    const target = parseRedisTarget(url);
+    const broadcastLink = { reconnectCapMs: BROADCAST_RECONNECT_DELAY_MS };
     const [commands, [pub, held, sharded], sub] = await Promise.all([
-      waitReady(connectRedis(url, 'commands')),
+      waitReady(connectRedis(target, 'commands')),
       // Publishes issued in the same tick (one per broadcast) leave in one write.
-      retryFailedPublishes(connectRedis(url, 'pub', { enableAutoPipelining: true, ...broadcastLink })),
-      waitReady(connectRedis(url, 'sub', broadcastLink)),
+      retryFailedPublishes(connectRedis(target, 'pub', { autoPipelining: true, ...broadcastLink })),
+      waitReady(connectRedis(target, 'sub', { subscriber: true, ...broadcastLink })),
     ]);
     const spublish = (channel: string, message: string) => sharded.publish(channel, message);
-    return new RedisConnections(new URL(url).host, commands, pub, sub, [held, sharded], spublish);
+    return new RedisConnections(target.host, target.cluster, commands, pub, sub, [held, sharded], spublish);
   }
 
   /**
@@ -73,18 +78,46 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 }
 
-/** A Redis connection that logs its failures instead of crashing the process. */
-function connectRedis(url: string, name: string, options: RedisOptions = {}): Redis {
+interface LinkOptions {
+  /** The longest wait between two reconnection attempts (default MAX_RECONNECT_DELAY_MS). */
+  reconnectCapMs?: number;
+  autoPipelining?: boolean;
+  /** A subscriber link: on a cluster, one subscriber per shard for sharded channels. */
+  subscriber?: boolean;
+}
+
+/** A Redis (or Redis Cluster) connection that logs its failures instead of crashing the process. */
+function connectRedis(target: RedisTarget, name: string, link: LinkOptions = {}): RedisClient {
   const logger = new Logger(`Redis:${name}`);
-  const client = new Redis(url, {
+  const cap = link.reconnectCapMs ?? MAX_RECONNECT_DELAY_MS;
+  const retryStrategy = (attempt: number) => Math.min(attempt * (cap / 10), cap);
+  const options: RedisOptions = {
     connectionName: name,
     // Commands fail at once while Redis is away instead of queueing behind a
     // reconnect: callers decide how to degrade.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS),
-    ...options,
-  });
+    retryStrategy,
+    enableAutoPipelining: link.autoPipelining ?? false,
+  };
+  let client: RedisClient;
+  if (target.cluster) {
+    const clusterOptions: ClusterOptions = {
+      enableOfflineQueue: false,
+      enableAutoPipelining: link.autoPipelining ?? false,
+      clusterRetryStrategy: retryStrategy,
+      shardedSubscribers: link.subscriber ?? false,
+      redisOptions: {
+        connectionName: name,
+        maxRetriesPerRequest: 1,
+        username: target.username,
+        password: target.password,
+      },
+    };
+    client = new Cluster(target.nodes, clusterOptions);
+  } else {
+    client = new Redis(target.url, options);
+  }
   let lastError = '';
   client.on('error', (error: Error) => {
     if (error.message !== lastError) {
@@ -105,7 +138,7 @@ function connectRedis(url: string, name: string, options: RedisOptions = {}): Re
  * after it, and is sent again once the link is back (PublishRetry): the
  * other instances' members hear it live, late but in order.
  */
-async function retryFailedPublishes(client: Redis): Promise<[Redis, PublishRetry, PublishRetry]> {
+async function retryFailedPublishes(client: RedisClient): Promise<[RedisClient, PublishRetry, PublishRetry]> {
   const [held, sharded] = ['PUBLISH', 'SPUBLISH'].map(
     (command) =>
       new PublishRetry(
@@ -132,10 +165,12 @@ async function retryFailedPublishes(client: Redis): Promise<[Redis, PublishRetry
  * ioredis emits `ready` before it re-sends the subscriptions, so a PING sent
  * on the next turn is answered only after them.
  */
-function watchSubscription(sub: Redis, resubscribed: () => void): void {
+function watchSubscription(sub: RedisClient, resubscribed: () => void): void {
   let broken = false;
   sub.on('close', () => (broken = true));
-  sub.on('ready', () => {
+  // A cluster's sharded subscribers: one shard's link lost, then one back.
+  sub.on('-node', () => (broken = true));
+  const back = () => {
     if (!broken) {
       return;
     }
@@ -143,10 +178,12 @@ function watchSubscription(sub: Redis, resubscribed: () => void): void {
     setImmediate(() => {
       sub.ping().then(resubscribed, () => undefined); // failed: the link broke again, and will say so
     });
-  });
+  };
+  sub.on('ready', back);
+  sub.on('+subscriber', back);
 }
 
-function waitReady(client: Redis): Promise<Redis> {
+function waitReady(client: RedisClient): Promise<RedisClient> {
   if (client.status === 'ready') {
     return Promise.resolve(client);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connections.js';
 import { Adapter, type BroadcastOptions, type Room } from 'socket.io-adapter';
 import type { BackplaneCounters } from './backplane-counters.js';
 
@@ -40,7 +40,7 @@ export class ShardedUserAdapter extends Adapter {
   constructor(
     nsp: unknown,
     private readonly publish: Publish,
-    private readonly sub: Redis,
+    private readonly sub: RedisClient,
     private readonly counters: BackplaneCounters,
   ) {
     super(nsp);
