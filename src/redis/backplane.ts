@@ -75,9 +75,9 @@ export class RedisBackplane extends Backplane {
   }
 
   attach(server: Server): void {
-    const { pub, sub, spublish } = this.redis;
+    const { pub, sub, spublish, shardSub } = this.redis;
     const create = this.sharded
-      ? (nsp: unknown) => new ShardedUserAdapter(nsp, spublish, sub, this.counters)
+      ? (nsp: unknown) => new ShardedUserAdapter(nsp, spublish, shardSub, this.counters)
       : (createAdapter(pub, sub) as (nsp: unknown) => Adapter);
     if (!this.sharded) {
       const count = () => this.counters.redisBroadcastsReceived++;

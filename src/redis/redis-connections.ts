@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { ClusterShardSubscribers, type ShardedSubscriber } from './cluster-shard-subscribers.js';
 import { PublishRetry } from './publish-retry.js';
 import { parseRedisTarget, type RedisTarget } from './redis-target.js';
 
@@ -35,8 +36,14 @@ export class RedisConnections implements OnApplicationShutdown {
     private readonly held: PublishRetry[],
     /** SPUBLISH, held and retried like PUBLISH (the sharded adapter's publish). */
     readonly spublish: (channel: string, message: string) => Promise<unknown>,
+    /** SSUBSCRIBE: the subscriber link itself, or on a cluster one link per shard. */
+    readonly shardSub: ShardedSubscriber,
   ) {
-    watchSubscription(sub, () => this.resubscribedListeners.forEach((listener) => listener()));
+    const resubscribed = () => this.resubscribedListeners.forEach((listener) => listener());
+    watchSubscription(sub, resubscribed);
+    if (shardSub instanceof ClusterShardSubscribers) {
+      shardSub.on('resubscribed', resubscribed);
+    }
   }
 
   private readonly resubscribedListeners: (() => void)[] = [];
@@ -48,10 +55,29 @@ export class RedisConnections implements OnApplicationShutdown {
       waitReady(connectRedis(target, 'commands')),
       // Publishes issued in the same tick (one per broadcast) leave in one write.
       retryFailedPublishes(connectRedis(target, 'pub', { autoPipelining: true, ...broadcastLink })),
-      waitReady(connectRedis(target, 'sub', { subscriber: true, ...broadcastLink })),
+      waitReady(connectRedis(target, 'sub', broadcastLink)),
     ]);
     const spublish = (channel: string, message: string) => sharded.publish(channel, message);
-    return new RedisConnections(target.host, target.cluster, commands, pub, sub, [held, sharded], spublish);
+    const shardSub = target.cluster
+      ? new ClusterShardSubscribers(commands as Cluster, {
+          connectionName: 'ssub',
+          username: target.username,
+          password: target.password,
+          // A subscription asked for while its master is away waits for it.
+          maxRetriesPerRequest: null,
+          retryStrategy: (attempt) => Math.min(attempt * 100, BROADCAST_RECONNECT_DELAY_MS),
+        })
+      : sub;
+    return new RedisConnections(
+      target.host,
+      target.cluster,
+      commands,
+      pub,
+      sub,
+      [held, sharded],
+      spublish,
+      shardSub,
+    );
   }
 
   /**
@@ -74,6 +100,9 @@ export class RedisConnections implements OnApplicationShutdown {
     // at once and would overtake (and fail) the last broadcasts of shutdown.
     await new Promise((resolve) => setImmediate(resolve));
     const clients = [this.commands, this.pub, this.sub];
+    if (this.shardSub instanceof ClusterShardSubscribers) {
+      await this.shardSub.quit();
+    }
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
@@ -82,8 +111,6 @@ interface LinkOptions {
   /** The longest wait between two reconnection attempts (default MAX_RECONNECT_DELAY_MS). */
   reconnectCapMs?: number;
   autoPipelining?: boolean;
-  /** A subscriber link: on a cluster, one subscriber per shard for sharded channels. */
-  subscriber?: boolean;
 }
 
 /** A Redis (or Redis Cluster) connection that logs its failures instead of crashing the process. */
@@ -106,7 +133,6 @@ function connectRedis(target: RedisTarget, name: string, link: LinkOptions = {})
       enableOfflineQueue: false,
       enableAutoPipelining: link.autoPipelining ?? false,
       clusterRetryStrategy: retryStrategy,
-      shardedSubscribers: link.subscriber ?? false,
       redisOptions: {
         connectionName: name,
         maxRetriesPerRequest: 1,
@@ -168,8 +194,6 @@ async function retryFailedPublishes(client: RedisClient): Promise<[RedisClient, 
 function watchSubscription(sub: RedisClient, resubscribed: () => void): void {
   let broken = false;
   sub.on('close', () => (broken = true));
-  // A cluster's sharded subscribers: one shard's link lost, then one back.
-  sub.on('-node', () => (broken = true));
   const back = () => {
     if (!broken) {
       return;
@@ -180,7 +204,6 @@ function watchSubscription(sub: RedisClient, resubscribed: () => void): void {
     });
   };
   sub.on('ready', back);
-  sub.on('+subscriber', back);
 }
 
 function waitReady(client: RedisClient): Promise<RedisClient> {

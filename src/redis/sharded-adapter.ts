@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from './redis-connections.js';
+import type { ShardedSubscriber } from './cluster-shard-subscribers.js';
 import { Adapter, type BroadcastOptions, type Room } from 'socket.io-adapter';
 import type { BackplaneCounters } from './backplane-counters.js';
 
@@ -40,7 +40,7 @@ export class ShardedUserAdapter extends Adapter {
   constructor(
     nsp: unknown,
     private readonly publish: Publish,
-    private readonly sub: RedisClient,
+    private readonly sub: ShardedSubscriber,
     private readonly counters: BackplaneCounters,
   ) {
     super(nsp);
@@ -94,7 +94,7 @@ export class ShardedUserAdapter extends Adapter {
 
   override close(): Promise<void> {
     const channels = [...this.rooms.keys()].filter((r) => USER_ROOM.test(r)).map(userShardChannel);
-    return channels.length ? this.sub.sunsubscribe(...channels).then(() => undefined) : Promise.resolve();
+    return Promise.all(channels.map((channel) => this.sub.sunsubscribe(channel))).then(() => undefined);
   }
 
   private send(envelope: string, room: Room): void {
