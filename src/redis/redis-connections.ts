@@ -89,11 +89,6 @@ export class RedisConnections implements OnApplicationShutdown {
     this.resubscribedListeners.push(listener);
   }
 
-  /** Broadcasts of this instance waiting for Redis to be back. */
-  get heldBroadcasts(): number {
-    return this.held.reduce((n, h) => n + h.pending, 0);
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.held.forEach((h) => h.close());
     // Auto-pipelined publishes leave on the next setImmediate; QUIT is sent
