@@ -73,11 +73,15 @@ export async function pool<T, R>(
 export async function createUsers(
   urls: string[],
   count: number,
-  { offset = 0, concurrency = 32 }: { offset?: number; concurrency?: number } = {},
+  {
+    offset = 0,
+    concurrency = 32,
+    home = (i: number) => i % urls.length,
+  }: { offset?: number; concurrency?: number; home?: (i: number) => number } = {},
 ): Promise<User[]> {
   const idx = Array.from({ length: count }, (_, k) => offset + k);
   return pool(idx, concurrency, async (i) => {
-    const url = urls[i % urls.length];
+    const url = urls[home(i)];
     const res = await fetch(`${url}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -13,6 +13,7 @@ import { measureMemory, type MemoryResult } from './memory.js';
 import { measureRoomList, roomListTable, type RoomListResult } from './room-list.js';
 import { pidsByComm, postgresPids } from './cpu.js';
 import { loadTables, knee, memoryTable, type Knee, type ReportedRun } from './report.js';
+import { measureInstances, scalingTable, type PubSubMode, type ScalingRun } from './scaling.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,6 +32,7 @@ const { values: o } = parseArgs({
     'rate-limit': { type: 'string', default: '100000' },
     redis: { type: 'string', default: 'private' },
     memory: { type: 'boolean', default: false },
+    scaling: { type: 'boolean', default: false },
     'memory-clients': { type: 'string', default: '400,4000' },
     'room-list': { type: 'string' },
     json: { type: 'string' },
@@ -54,13 +56,15 @@ const num = (v: string, name: string) => {
 const list = (v: string, name: string) => v.split(',').map((x) => num(x.trim(), name));
 
 const cfg = {
-  rates: o.sweep
-    ? list(o.sweep, 'sweep')
-    : o.rate
-      ? [num(o.rate, 'rate')]
-      : o.memory || o['room-list']
-        ? []
-        : [1000],
+  rates: o.scaling
+    ? []
+    : o.sweep
+      ? list(o.sweep, 'sweep')
+      : o.rate
+        ? [num(o.rate, 'rate')]
+        : o.memory || o['room-list']
+          ? []
+          : [1000],
   durationS: num(o.duration, 'duration'),
   repeat: num(o.repeat, 'repeat'),
   warmupS: Number(o.warmup),
@@ -68,7 +72,11 @@ const cfg = {
   users: num(o.users, 'users'),
   roomSize: num(o['room-size'], 'room-size'),
   messageBytes: num(o['message-bytes'], 'message-bytes'),
-  instances: num(o.instances, 'instances'),
+  /** With --scaling, a list (2,4,6); otherwise the first one. */
+  instanceCounts: list(o.instances, 'instances'),
+  instances: list(o.instances, 'instances')[0],
+  scaling: o.scaling,
+  scalingRate: num(o.rate ?? '400', 'rate'),
   rateLimit: num(o['rate-limit'], 'rate-limit'),
   memory: o.memory,
   memoryClients: list(o['memory-clients'], 'memory-clients'),
@@ -99,10 +107,10 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function withInstances<T>(fn: (inst: Instances) => Promise<T>): Promise<T> {
+async function withInstances<T>(fn: (inst: Instances) => Promise<T>, count = cfg.instances): Promise<T> {
   const inst = await startInstances({
     entry: cfg.entry,
-    count: cfg.instances,
+    count,
     cwd: repo,
     rateLimit: cfg.rateLimit,
     redis: cfg.redis,
@@ -172,6 +180,41 @@ async function loadStep(rate: number): Promise<LoadResult & { setup?: Setup }> {
 
 const ms = (v: number) => `${Math.round(v)} ms`;
 
+/**
+ * One scaling step: `count` instances with this pub/sub mode (the
+ * instances inherit REDIS_PUBSUB from the bench's environment), the same
+ * users, rooms and offered rate as every other step.
+ */
+async function scalingStep(mode: PubSubMode, count: number): Promise<ScalingRun> {
+  process.env.REDIS_PUBSUB = mode;
+  // Room r's members (consecutive users) alternate between instances r and
+  // r + 1 mod N: each instance serves 2/N of the rooms, as when people who
+  // talk together tend to share a region, and what it needs shrinks as N grows.
+  const home = (i: number) => (Math.floor(i / cfg.roomSize) + (i % 2)) % count;
+  return withInstances(async (inst) => {
+    const users = await createUsers(inst.urls, cfg.users, { home });
+    try {
+      const connected = await connectUsers(users, { batch: 200 });
+      const { rooms } = await createRooms(connected, cfg.roomSize);
+      const cpuGroups = {
+        instances: () => inst.pids,
+        postgres: () => postgresPids(inst.db),
+        redis: () => (inst.redisPid ? [inst.redisPid] : pidsByComm(['redis-server'])),
+      };
+      const members = rooms.flatMap((room) => room.members);
+      let result: LoadResult | undefined;
+      const perInstance = await measureInstances(inst.urls, inst.pids, async () => {
+        result = await runLoad(members, { ...cfg, rate: cfg.scalingRate, cpuGroups, log });
+      });
+      const { missing, duplicates } = result!.correctness;
+      log(`${mode}, ${count} instances: missing ${missing}, dup ${duplicates}`);
+      return { mode, instances: count, rate: cfg.scalingRate, perInstance, missing, duplicates };
+    } finally {
+      disconnectUsers(users);
+    }
+  }, count);
+}
+
 const meta = {
   startedAt: new Date().toISOString(),
   entry: cfg.entry.startsWith(repo + path.sep) ? path.relative(repo, cfg.entry) : cfg.entry,
@@ -204,8 +247,9 @@ const out: {
   knee: Knee | null;
   memory: MemoryResult | null;
   roomList: RoomListResult | null;
+  scaling: ScalingRun[];
   error?: string;
-} = { meta, runs: [], knee: null, memory: null, roomList: null };
+} = { meta, runs: [], knee: null, memory: null, roomList: null, scaling: [] };
 let failed = false;
 try {
   log(
@@ -219,6 +263,15 @@ try {
   }
   if (out.runs.length) {
     out.knee = knee(out.runs);
+  }
+  if (cfg.scaling) {
+    // Alternating modes at each size, so drift on a shared machine hits both alike.
+    for (const count of cfg.instanceCounts) {
+      for (const mode of ['classic', 'sharded'] as const) {
+        out.scaling.push(await scalingStep(mode, count));
+        await sleep(1000);
+      }
+    }
   }
   if (cfg.memory) {
     out.memory = await withInstances((inst) => measureMemory(inst, { steps: cfg.memoryClients, log }));
@@ -259,6 +312,15 @@ if (out.knee) {
       : 'highest rate with every delivery exactly once, no error acks, delivery p99 < 100 ms';
   lines.push(
     `Knee (${rule}): ${out.knee.rate ?? 'none'}${out.knee.rate ? ' msg/s' : ''}${out.knee.note ? ` (${out.knee.note})` : ''}`,
+    '',
+  );
+}
+if (out.scaling.length) {
+  lines.push(
+    `Scaling: ${cfg.scalingRate} msg/s offered in total, ${meta.users} users in rooms of ${meta.roomSize} ` +
+      `(room r's members alternate between instances r and r+1 mod N), ${meta.durationS}s measured after ${meta.warmupS}s warm-up; ` +
+      'counters and CPU over the whole load (warm-up, measured, drain).',
+    scalingTable(out.scaling),
     '',
   );
 }

@@ -24,6 +24,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDatabase } from './database.js';
+import { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -732,10 +733,13 @@ function toError(reason: unknown): Error {
 // CLI
 // ---------------------------------------------------------------------------
 
-const USAGE = `usage: tsx scripts/cluster.ts [--instances N] [--port LB_PORT] [--base-port PORT] [--entry FILE]
+const USAGE = `usage: tsx scripts/cluster.ts [--instances N] [--port LB_PORT] [--base-port PORT] [--entry FILE] [--redis-cluster]
 
 Starts N instances of the app (PORT=base-port+i) behind nginx (deploy/nginx.conf)
 on 127.0.0.1:LB_PORT. Ctrl+C stops everything. Port 0 picks free ports.
+--redis-cluster: first starts a three-master Redis Cluster from local
+redis-server processes on free ports and gives the instances its
+REDIS_URL (redis+cluster://…).
 Env: DATABASE_URL, REDIS_URL, AUTH_SECRET, CORS_ORIGINS, ... are passed through
 (local defaults for the first three); CLUSTER_ENTRY, NGINX_BIN.`;
 
@@ -747,6 +751,7 @@ function parseCli() {
         port: { type: 'string' },
         'base-port': { type: 'string' },
         entry: { type: 'string' },
+        'redis-cluster': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -784,8 +789,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT', 0));
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
 
+  let redisCluster: LocalRedisCluster | null = null;
+  if (args['redis-cluster']) {
+    redisCluster = await startRedisCluster(3);
+    const nodes = redisCluster;
+    process.on('exit', () => nodes.nodes.forEach((n) => void n.kill()));
+    console.log(`${pad('cluster')} | Redis Cluster up: ${redisCluster.url}`);
+  }
+
   try {
     cluster = await startCluster({
+      ...(redisCluster && { env: { REDIS_URL: redisCluster.url } }),
       instances: num(args.instances),
       port: num(args.port),
       basePort: num(args['base-port']),

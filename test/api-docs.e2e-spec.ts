@@ -19,6 +19,7 @@ const SERVER_EVENTS: Record<keyof ServerToClientEvents, true> = {
   room_read: true,
   typing: true,
   presence: true,
+  resync: true,
   exception: true,
 };
 

@@ -1,7 +1,7 @@
-import type { MessageResponse } from '../src/messages/message.response.js';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { createRoom, postMessage } from './factories/rooms.js';
+import type { MessageResponse } from '../src/messages/message.response.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, Inbox, request as act, sleep, type ChatClient } from './setup/sockets.js';

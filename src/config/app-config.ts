@@ -16,6 +16,7 @@ export class AppConfig {
   readonly databasePoolSize: number;
   /** Null: no Redis; broadcasts and rate limits stay in this process. */
   readonly redisUrl: string | null;
+  readonly redisPubSub: 'sharded' | 'classic';
   readonly authSecret: string;
   readonly tokenTtlSeconds: number;
   /** Tokens of the first format are refused from this moment on. */
@@ -46,6 +47,7 @@ export class AppConfig {
     this.dataDir = env.DATA_DIR;
     this.databasePoolSize = env.DATABASE_POOL_SIZE;
     this.redisUrl = env.REDIS_URL ?? null;
+    this.redisPubSub = env.REDIS_PUBSUB;
     this.authSecret = env.AUTH_SECRET ?? localSecret(this.dataDir);
     this.tokenTtlSeconds = seconds(env.TOKEN_TTL);
     this.legacyTokensUntil = new Date(env.LEGACY_TOKENS_UNTIL);

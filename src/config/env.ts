@@ -14,6 +14,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { ToInt } from '../common/transforms.js';
+import { REDIS_URL_PATTERN } from '../redis/redis-target.js';
 
 /** Nest's log levels, least verbose first; LOG_LEVEL keeps those up to the one named. */
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -52,8 +53,19 @@ export class Env extends DatabaseEnv {
   /** Unset: broadcasts stay in this process (a single instance). */
   @IsOptional()
   @IsString()
-  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })
+  @Matches(REDIS_URL_PATTERN, {
+    message: 'REDIS_URL must be a redis:// URL, or redis+cluster://host:port,host:port,… for a Redis Cluster',
+  })
   REDIS_URL?: string;
+
+  /**
+   * How broadcasts travel between instances: `sharded` (Redis 7 sharded
+   * pub/sub, one channel per user: each instance receives only its own
+   * users' events) or `classic` (the Socket.IO Redis adapter: every
+   * instance receives every broadcast).
+   */
+  @IsIn(['sharded', 'classic'])
+  REDIS_PUBSUB: 'sharded' | 'classic' = 'sharded';
 
   /**
    * Signs bearer tokens; every instance must share it. Only the embedded

@@ -12,6 +12,7 @@ import {
 import { HTTP_STATUS_BY_CODE, type ErrorCode } from '../common/chat-error.js';
 import { PostgresPools } from '../database/postgres-pools.js';
 import { ACTION_NAMES } from '../realtime/action-table.js';
+import { Backplane } from '../redis/backplane.js';
 
 /** An action's outcome: `success` or the contract's error code. */
 export type ActionOutcome = 'success' | ErrorCode;
@@ -115,7 +116,7 @@ export class Metrics {
     ]),
   );
 
-  constructor(pools: PostgresPools) {
+  constructor(pools: PostgresPools, backplane: Backplane) {
     collectDefaultMetrics({ register: this.registry });
     // Read at scrape time: nothing on the query path.
     const poolGauge = (name: string, help: string, read: () => number) =>
@@ -133,6 +134,27 @@ export class Metrics {
     );
     poolGauge('chat_postgres_pool_idle', 'Postgres connections open and idle', () => pools.idle);
     poolGauge('chat_postgres_pool_waiting', 'Queries waiting for a Postgres connection', () => pools.waiting);
+    // Issue 14's two figures, counted by the backplane as plain numbers on
+    // its hot path and copied into the registry at scrape time.
+    const backplaneCounter = (name: string, help: string, read: () => number) =>
+      this.counter({
+        name,
+        help,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    backplaneCounter(
+      'chat_redis_broadcasts_received_total',
+      'Broadcasts this instance received from Redis, its own echoes included',
+      () => backplane.counters.redisBroadcastsReceived,
+    );
+    backplaneCounter(
+      'chat_socket_deliveries_total',
+      "Packets broadcasts wrote to this instance's sockets",
+      () => backplane.counters.socketDeliveries,
+    );
   }
 
   /** Counts a socket action and its ack latency; `startedAt` is `performance.now()` at receipt. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.js';
 import { OutageLog } from '../common/outage-log.js';
 import { withTimeout } from '../common/with-timeout.js';
 import { AppConfig } from '../config/app-config.js';
@@ -191,7 +191,7 @@ export class RedisPresenceStore extends PresenceStore implements OnApplicationBo
   private readonly sockets = new SocketCounts();
   /** Users whose last socket here left while Redis could not be told, and when. */
   private readonly departures = new Map<string, Date>();
-  private readonly commands: Redis;
+  private readonly commands: RedisClient;
   private readonly heartbeatMs: number;
   private outOfSync = true;
   /** No re-assertion before then (see RESUBSCRIBED_AFTER_MS). */

@@ -72,7 +72,8 @@ export class RateLimiter {
     if (rate === null) {
       return true;
     }
-    const key = `rate:${limit}:${who}`;
+    // `who` as hash tag: on a Redis Cluster one user's (or address's) buckets share a slot.
+    const key = `rate:${limit}:{${who}}`;
     try {
       const allowed = await this.buckets.take(key, rate);
       this.outage.recovered();

@@ -48,8 +48,12 @@ export class RedisTokenBuckets extends TokenBuckets {
     maxBatch: 500,
   });
 
-  constructor({ commands }: RedisConnections) {
+  /** On a Redis Cluster one script call may only touch keys of one slot. */
+  private readonly cluster: boolean;
+
+  constructor({ commands, cluster }: RedisConnections) {
     super();
+    this.cluster = cluster;
     // Sent once, then called by its SHA (EVALSHA): no script text per call.
     commands.defineCommand('takeTokens', { lua: TAKE_TOKENS });
     this.takeTokens = (commands as unknown as { takeTokens: TakeTokens }).takeTokens.bind(commands);
@@ -60,10 +64,11 @@ export class RedisTokenBuckets extends TokenBuckets {
   }
 
   private async takeBatch(checks: Check[]): Promise<boolean[]> {
-    // The script takes one rate: a batch mixing limits goes out as one call per rate.
+    // The script takes one rate: a batch mixing limits goes out as one call
+    // per rate; on a cluster, one per rate and hash tag (slot), in parallel.
     const byRate = new Map<string, number[]>();
-    checks.forEach(({ rate }, index) => {
-      const id = `${rate.perSecond}/${rate.burst}`;
+    checks.forEach(({ rate, key }, index) => {
+      const id = `${rate.perSecond}/${rate.burst}${this.cluster ? ` ${hashTag(key)}` : ''}`;
       byRate.set(id, [...(byRate.get(id) ?? []), index]);
     });
     const allowed: boolean[] = [];
@@ -83,4 +88,11 @@ export class RedisTokenBuckets extends TokenBuckets {
     );
     return allowed;
   }
+}
+
+/** What Redis Cluster hashes a key by: the text of its first non-empty `{…}`, else the whole key. */
+export function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }

@@ -2,10 +2,17 @@ import { Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { Metrics } from '../metrics/metrics.js';
 import type { MessageResponse } from '../messages/message.response.js';
-import type { Participant, ReadMarker } from '../rooms/room.js';
+import type { Participant, ReadMarker, RoomPosition } from '../rooms/room.js';
 import type { RoomResponse } from '../rooms/room.response.js';
 import type { TypingState } from '../rooms/typing.service.js';
-import { userChannel, type ChatServer, type PresenceEvent, type ServerToClientEvents } from './events.js';
+import {
+  isUserChannel,
+  userChannel,
+  userOfChannel,
+  type ChatServer,
+  type PresenceEvent,
+  type ServerToClientEvents,
+} from './events.js';
 
 type EventName = keyof ServerToClientEvents;
 
@@ -96,6 +103,17 @@ export class Broadcaster {
     if (recipientIds.length > 0) {
       this.server?.to(this.channels('typing', recipientIds)).emit('typing', { type: 'typing', ...state });
     }
+  }
+
+  /** The users with a socket on this instance. */
+  localUserIds(): string[] {
+    const rooms = this.server?.sockets.adapter.rooms.keys() ?? [];
+    return [...rooms].filter(isUserChannel).map(userOfChannel);
+  }
+
+  /** To this instance's sockets of the user only: what they may have missed is local knowledge. */
+  resync(userId: string, rooms: RoomPosition[]): void {
+    this.server?.local.to(userChannel(userId)).emit('resync', { type: 'resync', rooms });
   }
 
   /** Disconnects every socket of the user on every instance (the adapter carries it). */

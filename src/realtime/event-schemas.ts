@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HTTP_STATUS_BY_CODE, type ErrorCode } from '../common/chat-error.js';
 import { MessageResponse } from '../messages/message.response.js';
+import type { RoomPosition } from '../rooms/room.js';
 import { ParticipantResponse, ReadMarkerResponse, RoomResponse } from '../rooms/room.response.js';
 import type {
   ActionFailure,
@@ -10,6 +11,7 @@ import type {
   ParticipantLeftEvent,
   ParticipantsAddedEvent,
   PresenceEvent,
+  ResyncEvent,
   RoomCreatedEvent,
   RoomReadEvent,
   ServerToClientEvents,
@@ -129,6 +131,26 @@ export class ExceptionEventSchema implements ExceptionEvent {
   details?: string[];
 }
 
+class RoomPositionSchema implements RoomPosition {
+  @ApiProperty()
+  roomId: string;
+
+  @ApiProperty({ type: 'integer', description: "The room's last seq when the resync was sent" })
+  seq: number;
+
+  @ApiProperty({ type: 'integer', description: "The room's last rev: fetch /changes?since=<your rev>" })
+  rev: number;
+}
+
+/** To the sockets of an instance that lost its Redis subscription, once it has it again. */
+export class ResyncEventSchema implements ResyncEvent {
+  @ApiProperty({ enum: ['resync'] })
+  type: 'resync';
+
+  @ApiProperty({ type: [RoomPositionSchema] })
+  rooms: RoomPositionSchema[];
+}
+
 class ActionErrorSchema {
   @ApiProperty({ enum: ERROR_CODES })
   code: ErrorCode;
@@ -162,5 +184,6 @@ export const EVENT_SCHEMAS: {
   room_read: RoomReadEventSchema,
   typing: TypingEventSchema,
   presence: PresenceEventSchema,
+  resync: ResyncEventSchema,
   exception: ExceptionEventSchema,
 };

@@ -1,7 +1,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { ErrorCode } from '../common/chat-error.js';
 import type { MessageResponse } from '../messages/message.response.js';
-import type { Participant, ReadMarker } from '../rooms/room.js';
+import type { Participant, ReadMarker, RoomPosition } from '../rooms/room.js';
 import type { RoomResponse } from '../rooms/room.response.js';
 import type { TypingState } from '../rooms/typing.service.js';
 import type { ActionName, ActionSuccess } from './action-table.js';
@@ -56,6 +56,20 @@ export interface PresenceEvent {
   lastSeenAt: string | null;
 }
 
+/**
+ * This socket may have missed events: its instance lost its subscription to
+ * the other instances' broadcasts (Redis restarted or was unreachable).
+ * Names every room of the user with the room's last `seq` and `rev` as the
+ * server knows them now; a client whose highest `rev` of a room is lower
+ * fetches `GET /rooms/{roomId}/changes?since=<its rev>`. Rooms created or
+ * joined meanwhile are in it too (a client that does not know one fetches
+ * `GET /rooms/{roomId}`).
+ */
+export interface ResyncEvent {
+  type: 'resync';
+  rooms: RoomPosition[];
+}
+
 export interface ActionFailure {
   status: 'error';
   error: { code: ErrorCode; message: string; details?: string[] };
@@ -82,6 +96,7 @@ export interface ServerToClientEvents {
   room_read: (event: RoomReadEvent) => void;
   typing: (event: TypingEvent) => void;
   presence: (event: PresenceEvent) => void;
+  resync: (event: ResyncEvent) => void;
   exception: (event: ExceptionEvent) => void;
 }
 
@@ -94,6 +109,8 @@ export type ClientToServerEvents = {
 
 /** Every socket of a user joins this room, on whichever instance it is. */
 export const userChannel = (userId: string): string => `user:${userId}`;
+export const isUserChannel = (room: string): boolean => room.startsWith('user:');
+export const userOfChannel = (channel: string): string => channel.slice('user:'.length);
 
 /** What the handshake leaves on every socket. */
 interface SocketData {

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server } from 'socket.io';
+import type { Adapter } from 'socket.io-adapter';
+import { AppConfig } from '../config/app-config.js';
+import { BackplaneCounters } from './backplane-counters.js';
 import { RedisConnections } from './redis-connections.js';
+import { countDeliveries, ShardedUserAdapter } from './sharded-adapter.js';
 
 export interface BackplaneHealth {
   up: boolean;
@@ -16,10 +20,20 @@ export abstract class Backplane {
   /** For the start-up log. */
   abstract readonly description: string;
 
+  /** Broadcasts received from Redis and packets delivered to this instance's sockets. */
+  readonly counters = new BackplaneCounters();
+
   /** Wires the Socket.IO server so its emits reach every instance's sockets. */
   abstract attach(server: Server): void;
 
   abstract health(): Promise<BackplaneHealth>;
+
+  /**
+   * Calls `listener` whenever this instance may have missed broadcasts of
+   * the others (its subscription broke and is back); its sockets must then
+   * be told to resync. Never, for the in-process backplane.
+   */
+  abstract onResubscribed(listener: () => void): void;
 }
 
 /** No Redis: Socket.IO's in-memory adapter, so one instance only. */
@@ -27,25 +41,61 @@ export abstract class Backplane {
 export class InProcessBackplane extends Backplane {
   readonly description = 'in this process only (no REDIS_URL): run a single instance';
 
-  attach(): void {} // the default adapter already delivers within the process
+  attach(server: Server): void {
+    // The default adapter already delivers within the process; only count.
+    countDeliveries(server.of('/').adapter, this.counters);
+  }
+
+  onResubscribed(): void {} // nothing between instances to miss
 
   health(): Promise<BackplaneHealth> {
     return Promise.resolve({ up: true, details: { mode: 'not configured: single instance' } });
   }
 }
 
-/** The Socket.IO Redis adapter: every instance publishes and subscribes through Redis. */
+/**
+ * Broadcasts through Redis: sharded pub/sub with a channel per user (each
+ * instance receives its own users' events only), or the classic Socket.IO
+ * Redis adapter (every instance receives every broadcast). REDIS_PUBSUB picks.
+ */
 @Injectable()
 export class RedisBackplane extends Backplane {
   readonly description: string;
+  private readonly sharded: boolean;
 
-  constructor(private readonly redis: RedisConnections) {
+  constructor(
+    private readonly redis: RedisConnections,
+    config: AppConfig,
+  ) {
     super();
-    this.description = `through Redis at ${redis.host}, to every instance`;
+    this.sharded = config.redisPubSub === 'sharded';
+    this.description = this.sharded
+      ? `through Redis at ${redis.host}, sharded pub/sub: one channel per user`
+      : `through Redis at ${redis.host}, classic adapter: every broadcast to every instance`;
   }
 
   attach(server: Server): void {
-    server.adapter(createAdapter(this.redis.pub, this.redis.sub));
+    const { pub, sub, spublish, shardSub } = this.redis;
+    const create = this.sharded
+      ? (nsp: unknown) => new ShardedUserAdapter(nsp, spublish, shardSub, this.counters)
+      : (createAdapter(pub, sub) as (nsp: unknown) => Adapter);
+    if (!this.sharded) {
+      const count = () => this.counters.redisBroadcastsReceived++;
+      sub.on('pmessageBuffer', count);
+      sub.on('messageBuffer', count);
+    }
+    const counters = this.counters;
+    // Socket.IO calls it with `new`: a function, not an arrow, whose returned object wins.
+    function counted(nsp: unknown): Adapter {
+      const adapter = create(nsp);
+      countDeliveries(adapter, counters);
+      return adapter;
+    }
+    server.adapter(counted as unknown as Parameters<Server['adapter']>[0]);
+  }
+
+  onResubscribed(listener: () => void): void {
+    this.redis.onResubscribed(listener);
   }
 
   /** Up when the command connection answers and the adapter's pub/sub links are connected. */

@@ -1,8 +1,22 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { ClusterShardSubscribers, type ShardedSubscriber } from './cluster-shard-subscribers.js';
+import { PublishRetry } from './publish-retry.js';
+import { parseRedisTarget, type RedisTarget } from './redis-target.js';
+
+/** One Redis or a Redis Cluster: the same commands either way (keys that meet in a script share a hash tag). */
+export type RedisClient = Redis | Cluster;
 
 /** The longest wait between two attempts to reconnect to Redis. */
 export const MAX_RECONNECT_DELAY_MS = 2_000;
+/**
+ * The same for the broadcast links (publish, subscribe): shorter, because a
+ * broadcast held while Redis was away waits for every instance's subscriber
+ * to be back (PublishRetry's grace), and that wait is this plus a margin.
+ */
+const BROADCAST_RECONNECT_DELAY_MS = 1_000;
+/** Broadcasts held while Redis is away, at most (about a minute of a busy instance's sends). */
+const MAX_HELD_BROADCASTS = 50_000;
 
 /**
  * The Redis connections of an instance in Redis mode: commands (rate limits,
@@ -12,44 +26,119 @@ export const MAX_RECONNECT_DELAY_MS = 2_000;
  */
 export class RedisConnections implements OnApplicationShutdown {
   private constructor(
-    /** `host:port`, for the start-up log. */
+    /** `host:port` (or the cluster's seed nodes), for the start-up log. */
     readonly host: string,
-    readonly commands: Redis,
-    readonly pub: Redis,
-    readonly sub: Redis,
-  ) {}
+    /** Keys may live on different shards: a multi-key call groups them by slot. */
+    readonly cluster: boolean,
+    readonly commands: RedisClient,
+    readonly pub: RedisClient,
+    readonly sub: RedisClient,
+    private readonly held: PublishRetry[],
+    /** SPUBLISH, held and retried like PUBLISH (the sharded adapter's publish). */
+    readonly spublish: (channel: string, message: string) => Promise<unknown>,
+    /** SSUBSCRIBE: the subscriber link itself, or on a cluster one link per shard. */
+    readonly shardSub: ShardedSubscriber,
+  ) {
+    const resubscribed = () => this.resubscribedListeners.forEach((listener) => listener());
+    watchSubscription(sub, resubscribed);
+    if (shardSub instanceof ClusterShardSubscribers) {
+      shardSub.on('resubscribed', resubscribed);
+    }
+  }
+
+  private readonly resubscribedListeners: (() => void)[] = [];
 
   static async open(url: string): Promise<RedisConnections> {
-    const [commands, pub, sub] = await Promise.all([
-      waitReady(connectRedis(url, 'commands')),
+    const target = parseRedisTarget(url);
+    const broadcastLink = { reconnectCapMs: BROADCAST_RECONNECT_DELAY_MS };
+    const [commands, [pub, held, sharded], sub] = await Promise.all([
+      waitReady(connectRedis(target, 'commands')),
       // Publishes issued in the same tick (one per broadcast) leave in one write.
-      waitReady(tolerateFailedPublishes(connectRedis(url, 'pub', { enableAutoPipelining: true }))),
-      waitReady(connectRedis(url, 'sub')),
+      retryFailedPublishes(connectRedis(target, 'pub', { autoPipelining: true, ...broadcastLink })),
+      waitReady(connectRedis(target, 'sub', broadcastLink)),
     ]);
-    return new RedisConnections(new URL(url).host, commands, pub, sub);
+    const spublish = (channel: string, message: string) => sharded.publish(channel, message);
+    const shardSub = target.cluster
+      ? new ClusterShardSubscribers(commands as Cluster, {
+          connectionName: 'ssub',
+          username: target.username,
+          password: target.password,
+          // A subscription asked for while its master is away waits for it.
+          maxRetriesPerRequest: null,
+          retryStrategy: (attempt) => Math.min(attempt * 100, BROADCAST_RECONNECT_DELAY_MS),
+        })
+      : sub;
+    return new RedisConnections(
+      target.host,
+      target.cluster,
+      commands,
+      pub,
+      sub,
+      [held, sharded],
+      spublish,
+      shardSub,
+    );
+  }
+
+  /**
+   * Called each time the subscriber link is back after it broke and has
+   * subscribed again: broadcasts made meanwhile by the other instances may
+   * never have reached this one.
+   */
+  onResubscribed(listener: () => void): void {
+    this.resubscribedListeners.push(listener);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.held.forEach((h) => h.close());
     // Auto-pipelined publishes leave on the next setImmediate; QUIT is sent
     // at once and would overtake (and fail) the last broadcasts of shutdown.
     await new Promise((resolve) => setImmediate(resolve));
     const clients = [this.commands, this.pub, this.sub];
+    if (this.shardSub instanceof ClusterShardSubscribers) {
+      await this.shardSub.quit();
+    }
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
 
-/** A Redis connection that logs its failures instead of crashing the process. */
-function connectRedis(url: string, name: string, options: RedisOptions = {}): Redis {
+interface LinkOptions {
+  /** The longest wait between two reconnection attempts (default MAX_RECONNECT_DELAY_MS). */
+  reconnectCapMs?: number;
+  autoPipelining?: boolean;
+}
+
+/** A Redis (or Redis Cluster) connection that logs its failures instead of crashing the process. */
+function connectRedis(target: RedisTarget, name: string, link: LinkOptions = {}): RedisClient {
   const logger = new Logger(`Redis:${name}`);
-  const client = new Redis(url, {
+  const cap = link.reconnectCapMs ?? MAX_RECONNECT_DELAY_MS;
+  const retryStrategy = (attempt: number) => Math.min(attempt * (cap / 10), cap);
+  const options: RedisOptions = {
     connectionName: name,
     // Commands fail at once while Redis is away instead of queueing behind a
     // reconnect: callers decide how to degrade.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS),
-    ...options,
-  });
+    retryStrategy,
+    enableAutoPipelining: link.autoPipelining ?? false,
+  };
+  let client: RedisClient;
+  if (target.cluster) {
+    const clusterOptions: ClusterOptions = {
+      enableOfflineQueue: false,
+      enableAutoPipelining: link.autoPipelining ?? false,
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: {
+        connectionName: name,
+        maxRetriesPerRequest: 1,
+        username: target.username,
+        password: target.password,
+      },
+    };
+    client = new Cluster(target.nodes, clusterOptions);
+  } else {
+    client = new Redis(target.url, options);
+  }
   let lastError = '';
   client.on('error', (error: Error) => {
     if (error.message !== lastError) {
@@ -66,29 +155,53 @@ function connectRedis(url: string, name: string, options: RedisOptions = {}): Re
 /**
  * The Socket.IO adapter publishes without awaiting, so a publish refused
  * while Redis is away would be an unhandled rejection, which ends a Node
- * process. Those failures are counted and logged here instead: local
- * delivery goes on, and clients on other instances catch up with `?after=`.
+ * process. Instead a refused publish waits, in order, with every publish
+ * after it, and is sent again once the link is back (PublishRetry): the
+ * other instances' members hear it live, late but in order.
  */
-function tolerateFailedPublishes(client: Redis): Redis {
-  const logger = new Logger('Redis:pub');
-  const publish = (channel: string, message: string | Buffer): Promise<number> =>
-    client.call('PUBLISH', channel, message) as Promise<number>;
-  let dropped = 0;
+async function retryFailedPublishes(client: RedisClient): Promise<[RedisClient, PublishRetry, PublishRetry]> {
+  const [held, sharded] = ['PUBLISH', 'SPUBLISH'].map(
+    (command) =>
+      new PublishRetry(
+        (channel, message) => client.call(command, channel, message),
+        () => client.status === 'ready',
+        {
+          maxWaiting: MAX_HELD_BROADCASTS,
+          // Every other instance's subscriber retries at least this often.
+          graceMs: BROADCAST_RECONNECT_DELAY_MS + 250,
+          logger: new Logger('Redis:pub'),
+        },
+      ),
+  );
   Object.assign(client, {
-    publish(channel: string, message: string | Buffer): Promise<number> {
-      const sent = publish(channel, message);
-      sent.catch((error: Error) => {
-        if (dropped++ % 1000 === 0) {
-          logger.warn(`cross-instance broadcast dropped (${dropped} so far): ${error.message}`);
-        }
-      });
-      return sent;
-    },
+    publish: (channel: string, message: string | Buffer) => held.publish(channel, message),
   });
-  return client;
+  await waitReady(client);
+  client.on('ready', () => [held, sharded].forEach((h) => h.linkReady()));
+  return [client, held, sharded];
 }
 
-function waitReady(client: Redis): Promise<Redis> {
+/**
+ * Reports each time a subscriber link that broke is subscribed again.
+ * ioredis emits `ready` before it re-sends the subscriptions, so a PING sent
+ * on the next turn is answered only after them.
+ */
+function watchSubscription(sub: RedisClient, resubscribed: () => void): void {
+  let broken = false;
+  sub.on('close', () => (broken = true));
+  const back = () => {
+    if (!broken) {
+      return;
+    }
+    broken = false;
+    setImmediate(() => {
+      sub.ping().then(resubscribed, () => undefined); // failed: the link broke again, and will say so
+    });
+  };
+  sub.on('ready', back);
+}
+
+function waitReady(client: RedisClient): Promise<RedisClient> {
   if (client.status === 'ready') {
     return Promise.resolve(client);
   }

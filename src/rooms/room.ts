@@ -30,3 +30,10 @@ export interface RoomView {
     unreadCount: number;
   };
 }
+
+/** Where a room stands: its last message `seq` and its last change `rev` (§9). */
+export interface RoomPosition {
+  roomId: string;
+  seq: number;
+  rev: number;
+}

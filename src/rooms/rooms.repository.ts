@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql.js';
 import type { Message } from '../messages/message.js';
-import type { Participant, ReadMarker, RoomView } from './room.js';
+import type { Participant, ReadMarker, RoomPosition, RoomView } from './room.js';
 import type { RoomCursor } from './room-cursor.js';
 
 interface RoomRow {
@@ -94,6 +94,28 @@ export class RoomsRepository {
       [userId, after?.activityAt ?? null, after?.id ?? null, limit],
     );
     return this.withParticipants(rows);
+  }
+
+  /** Where each room of these users stands now (its last seq and rev), by user. */
+  async positionsOf(userIds: readonly string[]): Promise<Map<string, RoomPosition[]>> {
+    const rows = await this.sql.query<{
+      user_id: string;
+      room_id: string;
+      last_seq: number;
+      last_rev: number;
+    }>(
+      `SELECT p.user_id, r.id AS room_id, r.last_seq, r.last_rev
+       FROM room_participants p JOIN rooms r ON r.id = p.room_id
+       WHERE p.user_id = ANY($1)`,
+      [userIds],
+    );
+    const byUser = new Map<string, RoomPosition[]>();
+    for (const row of rows) {
+      const rooms = byUser.get(row.user_id) ?? [];
+      rooms.push({ roomId: row.room_id, seq: row.last_seq, rev: row.last_rev });
+      byUser.set(row.user_id, rooms);
+    }
+    return byUser;
   }
 
   /** With `readerId`, each room carries that participant's read state. */

@@ -7,6 +7,7 @@ import { UsersService } from '../users/users.service.js';
 import { MembershipRepository } from './membership.repository.js';
 import { directKey, newParticipants, roomName, roomParticipants } from './participants.js';
 import { RoomMembership } from './room-membership.js';
+import type { RoomPosition } from './room.js';
 import { toRoomResponse, type RoomResponse } from './room.response.js';
 import { decodeRoomCursor, encodeRoomCursor } from './room-cursor.js';
 import { RoomsRepository } from './rooms.repository.js';
@@ -100,6 +101,11 @@ export class RoomsService {
       this.broadcaster.participantLeft(roomId, callerId, [...after, callerId]);
       return this.view(roomId);
     });
+  }
+
+  /** Where every room of these users stands now, by user (what a `resync` names). */
+  positionsOf(userIds: readonly string[]): Promise<Map<string, RoomPosition[]>> {
+    return this.rooms.positionsOf(userIds);
   }
 
   /**

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import request from 'supertest';
 import { startCluster, type Cluster } from '../../scripts/cluster.js';
 import type { MessageResponse } from '../../src/messages/message.response.js';
-import type { ActionAck } from '../../src/realtime/events.js';
+import type { ActionAck, ResyncEvent } from '../../src/realtime/events.js';
 import type { RoomResponse } from '../../src/rooms/room.response.js';
 import { createRoom } from '../factories/rooms.js';
 import { auth, createUser, type TestUser } from '../factories/users.js';
@@ -30,6 +30,10 @@ const GIVE_UP_MS = 30_000;
 const GAP_MS = 3_000;
 /** How long Postgres's answers are held before the instance is killed, so that it dies owing acks. */
 const HOLD_MS = 700;
+/** §12: messages committed while Redis is away reach connected members live this soon after it is back… */
+const LIVE_AFTER_REDIS_MS = 5_000;
+/** …at least this share of them; the rest through the `resync` the server sends. */
+const LIVE_SHARE = 0.99;
 /** Error codes that promise "nothing was stored, retry": any other error fails the test. */
 const RETRYABLE = new Set(['unavailable', 'internal', 'rate_limited']);
 
@@ -175,6 +179,52 @@ class Outbox {
       await sleep(Math.min(100 * 2 ** failures, 1_000) * (0.5 + Math.random()));
     }
   }
+}
+
+/**
+ * The messages committed while Redis was away (by their stored createdAt)
+ * whose other participant stayed connected throughout, split by how that
+ * participant heard them: live within LIVE_AFTER_REDIS_MS of Redis's return,
+ * live later, through a `resync` naming the room at or past the message's
+ * rev, or not at all.
+ */
+function redisDeliveries(clients: Client[], acked: Outgoing[], killedAt: number, backAt: number) {
+  const committed = acked.filter((m) => {
+    const at = Date.parse(m.acked!.createdAt);
+    return at >= killedAt && at <= backAt;
+  });
+  const partnerOf = (m: Outgoing) => {
+    const sender = clients.find((c) => c.user.id === m.acked!.senderId)!;
+    return clients[sender.partner];
+  };
+  const heardAt = (m: Outgoing) =>
+    partnerOf(m).inbox.received.find(
+      (r) => r.event === 'message_created' && r.data.message.messageId === m.messageId,
+    )?.at;
+  const resynced = (m: Outgoing) =>
+    partnerOf(m).inbox.received.some(
+      (r) =>
+        r.event === 'resync' &&
+        (r.data as ResyncEvent).rooms.some((room) => room.roomId === m.roomId && room.rev >= m.acked!.rev),
+    );
+  const live: Outgoing[] = [];
+  const late: Outgoing[] = [];
+  const viaResync: Outgoing[] = [];
+  const missed: Outgoing[] = [];
+  for (const m of committed) {
+    const at = heardAt(m);
+    if (at !== undefined && at <= backAt + LIVE_AFTER_REDIS_MS) {
+      live.push(m);
+    } else if (resynced(m)) {
+      viaResync.push(m);
+    } else if (at !== undefined) {
+      late.push(m);
+    } else {
+      missed.push(m);
+    }
+  }
+  const resyncEvents = clients.reduce((n, c) => n + c.inbox.of('resync').length, 0);
+  return { committed, live, late, resynced: viaResync, missed: [...missed, ...late], resyncEvents };
 }
 
 /** One attempt: the ack, or why there was none. */
@@ -332,6 +382,8 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
       });
 
       let killedAt = 0;
+      let redisKilledAt = 0;
+      let redisBackAt = 0;
       try {
         mark('sending');
         await sleep(GAP_MS);
@@ -348,10 +400,12 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
         await victim.start();
         mark(`${victim.name} restarted`);
         await sleep(GAP_MS);
+        redisKilledAt = Date.now();
         await redis!.kill();
         mark('redis killed');
         await sleep(GAP_MS);
         await redis!.restart();
+        redisBackAt = Date.now();
         mark('redis restarted');
         await sleep(GAP_MS);
         await postgres!.cut();
@@ -427,6 +481,7 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
             .map((e) => e.message.messageId as string),
         ),
       );
+      const redisOutage = redisDeliveries(clients, acked, redisKilledAt, redisBackAt);
       const processes = instances.map((i) => `${i.name}=${i.running ? `pid ${i.process?.pid}` : 'down'}`);
 
       console.log(
@@ -438,7 +493,12 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
           `acks lost to a disconnect ${stats.lostToDisconnect}, of them stored before the crash`,
           `${storedBeforeCrash.length}, error acks ${JSON.stringify(stats.errors)}),`,
           `client disconnects ${clients.reduce((n, c) => n + c.disconnects, 0)},`,
-          `acked but never heard live by the other participant ${acked.filter((m) => !heardLive.has(m.messageId)).length}`,
+          `acked but never heard live by the other participant ${acked.filter((m) => !heardLive.has(m.messageId)).length};`,
+          `committed while Redis was away ${redisOutage.committed.length}: heard live within`,
+          `${LIVE_AFTER_REDIS_MS} ms of its return ${redisOutage.live.length}`,
+          `(${((100 * redisOutage.live.length) / Math.max(1, redisOutage.committed.length)).toFixed(1)} %),`,
+          `later ${redisOutage.late.length}, named by a resync ${redisOutage.resynced.length},`,
+          `neither ${redisOutage.missed.length}; resync events ${redisOutage.resyncEvents}`,
           `\n  timeline: ${timeline.join(' | ')}`,
           `\n  processes: ${processes.join(' ')}; unexpected exits: ${unexpectedExits.length}`,
         ].join(' '),
@@ -446,6 +506,11 @@ describe('a cluster under faults: instance crash, Redis loss, Postgres loss', ()
 
       expect(lost.map((m) => m.messageId)).toEqual([]);
       expect(duplicated).toBe(0);
+      // A Redis restart: the members stayed connected, so they hear what was
+      // committed meanwhile live once it is back, or are told to resync.
+      expect(redisOutage.committed.length).toBeGreaterThan(20);
+      expect(redisOutage.live.length).toBeGreaterThanOrEqual(LIVE_SHARE * redisOutage.committed.length);
+      expect(redisOutage.missed.map((m) => m.messageId)).toEqual([]);
       expect(stored.filter((m) => !sentIds.has(m.messageId))).toEqual([]);
       expect([...sent, ...outbox.changes].filter((m) => m.refused).map((m) => m.refused)).toEqual([]);
       // Each acked message is stored exactly as its last acked change left it

@@ -60,13 +60,14 @@ export const errorAck = (code: string) => ({
  * or assert that none came.
  */
 export class Inbox {
-  readonly received: { event: string; data: any }[] = [];
+  /** Each event with when it arrived (ms since the epoch). */
+  readonly received: { event: string; data: any; at: number }[] = [];
   private waiters: (() => void)[] = [];
 
   constructor(socket: ChatClient) {
     socket.onAny((event: string, data: unknown) => {
       checkEvent(event, data);
-      this.received.push({ event, data });
+      this.received.push({ event, data, at: Date.now() });
       this.waiters.forEach((wake) => wake());
     });
   }

@@ -1,0 +1,16 @@
+/** The value of an unlabelled metric in Prometheus's text format, or NaN when absent. */
+export function metricValue(text: string, name: string): number {
+  const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return line ? Number(line[1]) : Number.NaN;
+}
+
+/** Issue 14's two figures from an instance's /metrics. */
+export function backplaneCounters(text: string): {
+  redisBroadcastsReceived: number;
+  socketDeliveries: number;
+} {
+  return {
+    redisBroadcastsReceived: metricValue(text, 'chat_redis_broadcasts_received_total'),
+    socketDeliveries: metricValue(text, 'chat_socket_deliveries_total'),
+  };
+}

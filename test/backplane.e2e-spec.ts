@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { createRoom } from './factories/rooms.js';
+import { createUser } from './factories/users.js';
+import { startInstances, stopInstances, type Instance } from './setup/instances.js';
+import { startRedisCluster } from '../scripts/redis-cluster.js';
+import { PrivateRedis } from './setup/redis-server.js';
+import { closeAllClients, connect, Inbox, request as act, sleep } from './setup/sockets.js';
+import { backplaneCounters } from '../scripts/metrics-text.js';
+
+const counters = async (instance: Instance) =>
+  backplaneCounters((await request(instance.url).get('/metrics').expect(200)).text);
+
+/** A private Redis of each kind, so nothing else publishes on it. */
+const REDIS_KINDS = {
+  'one Redis': async () => {
+    const redis = await PrivateRedis.start();
+    return { url: redis.url, stop: () => redis.kill() };
+  },
+  'a three-master Redis Cluster': async () => {
+    const cluster = await startRedisCluster(3);
+    return { url: cluster.url, stop: () => cluster.stop() };
+  },
+};
+
+/**
+ * Issue 14: with sharded pub/sub (one channel per user) an instance
+ * receives from Redis only the broadcasts of users it holds a socket of;
+ * the same on a Redis Cluster, where rate limits, presence and typing
+ * cooldowns (hash-tagged keys) must work too.
+ */
+describe.each(Object.entries(REDIS_KINDS))('sharded pub/sub on %s', (_, startRedis) => {
+  let redis: { url: string; stop: () => Promise<void> };
+  let instances: Instance[];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    instances = await startInstances(3, { REDIS_URL: redis.url, REDIS_PUBSUB: 'sharded' });
+  });
+
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(instances);
+    await redis.stop();
+  });
+
+  it('delivers across instances while an instance with none of the room receives nothing', async () => {
+    const [one, two, three] = instances;
+    const [alice, bob, dave] = await Promise.all(['Alice', 'Bob', 'Dave'].map((n) => createUser(one.url, n)));
+    const room = await createRoom(one.url, alice, [bob]);
+    const aliceSocket = await connect(one.url, alice.token);
+    const bobInbox = new Inbox(await connect(two.url, bob.token));
+    new Inbox(await connect(three.url, dave.token));
+    const before = await Promise.all(instances.map(counters));
+
+    const sent = 10;
+    for (let i = 0; i < sent; i++) {
+      const ack = await act(aliceSocket, 'create_message', {
+        roomId: room.id,
+        messageId: randomUUID(),
+        content: `#${i}`,
+      });
+      expect(ack.status).toBe('success');
+    }
+    for (let i = 0; i < sent; i++) {
+      await bobInbox.waitFor('message_created', (e) => e.message.content === `#${i}`);
+    }
+    await sleep(200);
+    const after = await Promise.all(instances.map(counters));
+    const delta = after.map((a, i) => ({
+      received: a.redisBroadcastsReceived - before[i].redisBroadcastsReceived,
+      delivered: a.socketDeliveries - before[i].socketDeliveries,
+    }));
+    // Bob's instance hears each message once, for Bob; Dave's none; Alice's
+    // only its own publish for Alice, back (dropped undecoded).
+    expect(delta[1]).toEqual({ received: sent, delivered: sent });
+    expect(delta[2]).toEqual({ received: 0, delivered: 0 });
+    expect(delta[0]).toEqual({ received: sent, delivered: sent });
+  });
+
+  it('holds rate limits, presence and typing on it', async () => {
+    const [one, two] = instances;
+    const [alice, bob] = await Promise.all(['Alice', 'Bob'].map((n) => createUser(one.url, n)));
+    const room = await createRoom(one.url, alice, [bob]);
+    const aliceSocket = await connect(one.url, alice.token);
+    const bobInbox = new Inbox(await connect(two.url, bob.token));
+    // A burst over the limit (40): some refused, across the batch's slots.
+    const acks = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        act(aliceSocket, 'create_message', { roomId: room.id, messageId: randomUUID(), content: `${i}` }),
+      ),
+    );
+    const refused = acks
+      .filter((a) => a.status === 'error')
+      .map((a) => (a as { error: { code: string } }).error.code);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(new Set(refused)).toEqual(new Set(['rate_limited']));
+    const online = await request(two.url)
+      .get(`/users/${alice.id}`)
+      .set({ Authorization: `Bearer ${bob.token}` });
+    expect(online.body).toMatchObject({ online: true });
+    expect(await act(aliceSocket, 'typing', { roomId: room.id, typing: true })).toMatchObject({
+      status: 'success',
+    });
+    await bobInbox.waitFor('typing', (e) => e.userId === alice.id);
+  });
+});
