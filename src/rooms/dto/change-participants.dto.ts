@@ -5,13 +5,6 @@ import { ParticipantIds } from './participant-ids.js';
 
 /** The body of `POST /rooms/:roomId/participants`. */
 export class AddParticipantsDto {
-  @ApiProperty({
-    type: [String],
-    minItems: 1,
-    maxItems: 100,
-    uniqueItems: true,
-    description: 'Distinct user ids',
-  })
   @ParticipantIds()
   participants: string[];
 }
@@ -26,13 +19,6 @@ export class LeaveRoomPayload {
 
 /** The socket `add_participants` payload. */
 export class AddParticipantsPayload extends LeaveRoomPayload {
-  @ApiProperty({
-    type: [String],
-    minItems: 1,
-    maxItems: 100,
-    uniqueItems: true,
-    description: 'Distinct user ids',
-  })
   @ParticipantIds()
   participants: string[];
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
 import { StorableText, VisibleName } from '../../common/string-rules.js';
 import { Trim } from '../../common/transforms.js';
@@ -6,14 +6,7 @@ import { ParticipantIds } from './participant-ids.js';
 
 export class CreateRoomDto {
   /** The other people; the caller is added when missing (roomParticipants() checks the total). */
-  @ApiProperty({
-    type: [String],
-    minItems: 1,
-    maxItems: 100,
-    uniqueItems: true,
-    description: 'The other people (distinct user ids); the caller is added when missing',
-  })
-  @ParticipantIds()
+  @ParticipantIds('The other people (distinct user ids); the caller is added when missing')
   participants: string[];
 
   /** §10: only for rooms of three or more (stored trimmed). */
