@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createHmac } from 'node:crypto';
 import { createUser, type TestUser } from './factories/users.js';
-import { startInstances, stopInstances, type Instance } from './setup/instances.js';
+import { startInstances, stopInstances, useInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, sleep } from './setup/sockets.js';
 import { waitUntil } from './setup/wait.js';
 
@@ -14,18 +14,10 @@ const disconnected = (socket: { connected: boolean }) =>
 
 // §1: tokens that expire, are refreshed and are revoked, on every instance.
 describe('tokens', () => {
-  let instances: Instance[];
+  const suite = useInstances(2);
   let one: string;
   let two: string;
-
-  beforeAll(async () => {
-    instances = await startInstances(2);
-    [one, two] = instances.map((i) => i.url);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await stopInstances(instances);
-  });
+  beforeAll(() => ([one, two] = suite.urls));
 
   it('refreshes a valid token into a fresh one valid for TOKEN_TTL (30 days), leaving the old one valid', async () => {
     const alice = await createUser(one, 'Alice');

@@ -3,8 +3,8 @@ import request from 'supertest';
 import type { RoomResponse } from '../src/rooms/room.response.js';
 import { changes, createRoom, history, postMessage } from './factories/rooms.js';
 import { auth, createUser } from './factories/users.js';
-import { startInstances, stopInstances, type Instance } from './setup/instances.js';
-import { closeAllClients, connect, errorAck, Inbox, request as emit, sleep } from './setup/sockets.js';
+import { useInstances } from './setup/instances.js';
+import { connect, errorAck, Inbox, request as emit, sleep } from './setup/sockets.js';
 
 async function readMarker(roomId: string, userId: string): Promise<number> {
   const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
@@ -23,18 +23,10 @@ async function readMarker(roomId: string, userId: string): Promise<number> {
 const ids = (room: RoomResponse) => room.participants.map((p) => p.id).sort();
 
 describe('group rooms and membership (§10)', () => {
-  let instances: Instance[];
+  const suite = useInstances(2);
   let one: string;
   let two: string;
-
-  beforeAll(async () => {
-    instances = await startInstances(2);
-    [one, two] = instances.map((i) => i.url);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await stopInstances(instances);
-  });
+  beforeAll(() => ([one, two] = suite.urls));
 
   /** Three people in a group room, each with a socket (Alice on one, Bob and Carol on two). */
   async function group(name?: string) {

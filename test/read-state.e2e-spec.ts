@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createRoom, postMessage } from './factories/rooms.js';
 import type { MessageResponse } from '../src/messages/message.response.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
-import { startInstances, stopInstances, type Instance } from './setup/instances.js';
+import { startInstances, stopInstances, useInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, Inbox, request as act, sleep, type ChatClient } from './setup/sockets.js';
 
 // §6: read markers, unread counts and receipts, over two instances.
@@ -165,18 +165,10 @@ describe('read state', () => {
 
 // §6 with §9–§10: deleted messages are not unread; a newcomer starts at the room's last seq.
 describe('read state as rooms change', () => {
-  let instances: Instance[];
+  const suite = useInstances(2);
   let one: string;
   let two: string;
-
-  beforeAll(async () => {
-    instances = await startInstances(2);
-    [one, two] = instances.map((i) => i.url);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await stopInstances(instances);
-  });
+  beforeAll(() => ([one, two] = suite.urls));
 
   const readState = async (url: string, user: TestUser, roomId: string) => {
     const { lastReadSeq, unreadCount } = (

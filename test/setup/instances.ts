@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../src/app.js';
 import { checkResponsesAgainstOpenApi } from './api-conformance.js';
+import { closeAllClients } from './sockets.js';
 
 export interface Instance {
   app: INestApplication;
@@ -41,4 +42,24 @@ export const embeddedEnv = (dataDir: string): Record<string, string> => ({
 
 export async function stopInstances(instances: Instance[]): Promise<void> {
   await Promise.all(instances.map((i) => i.app.close()));
+}
+
+/**
+ * A suite's instances: started before its tests, and after them every client
+ * closed and every instance stopped. `urls` is filled once they are up.
+ */
+export function useInstances(
+  count: number,
+  env: Record<string, string> = {},
+): { instances: Instance[]; urls: string[] } {
+  const suite = { instances: [] as Instance[], urls: [] as string[] };
+  beforeAll(async () => {
+    suite.instances = await startInstances(count, env);
+    suite.urls = suite.instances.map((i) => i.url);
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopInstances(suite.instances);
+  });
+  return suite;
 }
