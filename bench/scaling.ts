@@ -1,7 +1,8 @@
 // Issue 14's scaling measurement: the same load on N instances, once with
 // the classic Socket.IO Redis adapter and once with sharded pub/sub, side by
-// side from one run. Per instance: broadcasts received from Redis, packets
-// delivered to its own sockets (chat_redis_broadcasts_received_total and
+// side from one run. Per instance: messages published to Redis, broadcasts
+// received from Redis, packets delivered to its own sockets
+// (chat_redis_publishes_total, chat_redis_broadcasts_received_total and
 // chat_socket_deliveries_total on /metrics), and its CPU per delivered packet (/proc, over the whole load: warm-up, measured, drain).
 import { cpuSnapshot } from './cpu.js';
 import { table } from './report.js';
@@ -10,6 +11,7 @@ import { backplaneCounters } from '../scripts/metrics-text.js';
 export type PubSubMode = 'classic' | 'sharded';
 
 export interface InstanceFigures {
+  published: number;
   received: number;
   delivered: number;
   cpuSeconds: number;
@@ -48,6 +50,7 @@ export async function measureInstances(
     const pid = String(pids[i]);
     const name = `app${i}`;
     return {
+      published: countersAfter[i].redisPublishes - countersBefore[i].redisPublishes,
       received: countersAfter[i].redisBroadcastsReceived - countersBefore[i].redisBroadcastsReceived,
       delivered: countersAfter[i].socketDeliveries - countersBefore[i].socketDeliveries,
       cpuSeconds: (cpuAfter.groups[name][pid] ?? 0) - (cpuBefore.groups[name][pid] ?? 0),
@@ -75,8 +78,8 @@ export function scalingTable(runs: ScalingRun[]): string {
         `app${i + 1}`,
         ...[c, s].flatMap((f) =>
           f
-            ? [f.received, f.delivered, ratio(f.received, f.delivered), microseconds(f)]
-            : ['–', '–', '–', '–'],
+            ? [f.published, f.received, f.delivered, ratio(f.received, f.delivered), microseconds(f)]
+            : ['–', '–', '–', '–', '–'],
         ),
       ]);
     }
@@ -84,11 +87,12 @@ export function scalingTable(runs: ScalingRun[]): string {
       r
         ? r.perInstance.reduce(
             (t, f) => ({
+              published: t.published + f.published,
               received: t.received + f.received,
               delivered: t.delivered + f.delivered,
               cpuSeconds: t.cpuSeconds + f.cpuSeconds,
             }),
-            { received: 0, delivered: 0, cpuSeconds: 0 },
+            { published: 0, received: 0, delivered: 0, cpuSeconds: 0 },
           )
         : undefined;
     const [c, s] = [total(classic), total(sharded)];
@@ -96,11 +100,14 @@ export function scalingTable(runs: ScalingRun[]): string {
       n,
       'all',
       ...[c, s].flatMap((f) =>
-        f ? [f.received, f.delivered, ratio(f.received, f.delivered), microseconds(f)] : ['–', '–', '–', '–'],
+        f
+          ? [f.published, f.received, f.delivered, ratio(f.received, f.delivered), microseconds(f)]
+          : ['–', '–', '–', '–', '–'],
       ),
     ]);
   }
   const side = (mode: string) => [
+    `${mode}: published to Redis`,
     `${mode}: received from Redis`,
     `${mode}: delivered to sockets`,
     `${mode}: received / delivered`,

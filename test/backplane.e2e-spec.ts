@@ -7,6 +7,8 @@ import { startRedisCluster } from '../scripts/redis-cluster.js';
 import { PrivateRedis } from './setup/redis-server.js';
 import { closeAllClients, connect, Inbox, request as act, sleep } from './setup/sockets.js';
 import { backplaneCounters } from '../scripts/metrics-text.js';
+import { MAX_USER_PUBLISHES } from '../src/redis/sharded-adapter.js';
+import { auth } from './factories/users.js';
 
 const counters = async (instance: Instance) =>
   backplaneCounters((await request(instance.url).get('/metrics').expect(200)).text);
@@ -68,14 +70,69 @@ describe.each(Object.entries(REDIS_KINDS))('sharded pub/sub on %s', (_, startRed
     await sleep(200);
     const after = await Promise.all(instances.map(counters));
     const delta = after.map((a, i) => ({
+      published: a.redisPublishes - before[i].redisPublishes,
       received: a.redisBroadcastsReceived - before[i].redisBroadcastsReceived,
       delivered: a.socketDeliveries - before[i].socketDeliveries,
     }));
-    // Bob's instance hears each message once, for Bob; Dave's none; Alice's
-    // only its own publish for Alice, back (dropped undecoded).
-    expect(delta[1]).toEqual({ received: sent, delivered: sent });
-    expect(delta[2]).toEqual({ received: 0, delivered: 0 });
-    expect(delta[0]).toEqual({ received: sent, delivered: sent });
+    // Alice's instance publishes once per participant; Bob's hears each
+    // message once, for Bob; Dave's none; Alice's only its own publish for
+    // Alice, back (dropped undecoded).
+    expect(delta[1]).toEqual({ published: 0, received: sent, delivered: sent });
+    expect(delta[2]).toEqual({ published: 0, received: 0, delivered: 0 });
+    expect(delta[0]).toEqual({ published: 2 * sent, received: sent, delivered: sent });
+  });
+
+  it('sends a broadcast to more than MAX_USER_PUBLISHES users once, still only to its participants', async () => {
+    const [one, two, three] = instances;
+    const people = await Promise.all(
+      Array.from({ length: MAX_USER_PUBLISHES + 2 }, (_, i) => createUser(one.url, `Member ${i}`)),
+    );
+    const [alice, leaver, ...others] = people;
+    const outsider = await createUser(one.url, 'Outsider');
+    const room = await createRoom(one.url, alice, [leaver, ...others]);
+    const aliceSocket = await connect(one.url, alice.token);
+    // Everyone but Alice on instance two; instance three holds only the outsider.
+    const inboxes = await Promise.all(
+      [leaver, ...others].map(async (user) => new Inbox(await connect(two.url, user.token))),
+    );
+    const [leaverInbox, ...otherInboxes] = inboxes;
+    const outsiderInbox = new Inbox(await connect(three.url, outsider.token));
+    await request(two.url).delete(`/rooms/${room.id}/participants/me`).set(auth(leaver)).expect(200);
+    await sleep(200);
+    const before = await Promise.all(instances.map(counters));
+
+    const sent = 5;
+    for (let i = 0; i < sent; i++) {
+      const ack = await act(aliceSocket, 'create_message', {
+        roomId: room.id,
+        messageId: randomUUID(),
+        content: `wide #${i}`,
+      });
+      expect(ack.status).toBe('success');
+    }
+    for (const inbox of otherInboxes) {
+      for (let i = 0; i < sent; i++) {
+        await inbox.waitFor('message_created', (e) => e.message.content === `wide #${i}`);
+      }
+    }
+    await sleep(200);
+    const after = await Promise.all(instances.map(counters));
+    const delta = after.map((a, i) => ({
+      published: a.redisPublishes - before[i].redisPublishes,
+      received: a.redisBroadcastsReceived - before[i].redisBroadcastsReceived,
+      delivered: a.socketDeliveries - before[i].socketDeliveries,
+    }));
+    // One publish per message for nine remaining participants; every
+    // instance hears it (its sender too, and drops that echo undecoded).
+    expect(delta[0]).toEqual({ published: sent, received: sent, delivered: sent });
+    expect(delta[1]).toEqual({ published: 0, received: sent, delivered: sent * others.length });
+    expect(delta[2]).toEqual({ published: 0, received: sent, delivered: 0 });
+    // Who hears it is still the participant list: not the leaver, not the outsider.
+    for (const inbox of otherInboxes) {
+      expect(inbox.of('message_created').filter((e) => e.message.roomId === room.id)).toHaveLength(sent);
+    }
+    expect(leaverInbox.of('message_created')).toEqual([]);
+    expect(outsiderInbox.of('message_created')).toEqual([]);
   });
 
   it('holds rate limits, presence and typing on it', async () => {

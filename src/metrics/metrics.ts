@@ -134,7 +134,7 @@ export class Metrics {
     );
     poolGauge('chat_postgres_pool_idle', 'Postgres connections open and idle', () => pools.idle);
     poolGauge('chat_postgres_pool_waiting', 'Queries waiting for a Postgres connection', () => pools.waiting);
-    // Issue 14's two figures, counted by the backplane as plain numbers on
+    // Issue 14's figures, counted by the backplane as plain numbers on
     // its hot path and copied into the registry at scrape time.
     const backplaneCounter = (name: string, help: string, read: () => number) =>
       this.counter({
@@ -145,6 +145,11 @@ export class Metrics {
           this.inc(read());
         },
       });
+    backplaneCounter(
+      'chat_redis_publishes_total',
+      'Broadcast messages this instance published to Redis',
+      () => backplane.counters.redisPublishes,
+    );
     backplaneCounter(
       'chat_redis_broadcasts_received_total',
       'Broadcasts this instance received from Redis, its own echoes included',

@@ -83,6 +83,14 @@ export class RedisBackplane extends Backplane {
       const count = () => this.counters.redisBroadcastsReceived++;
       sub.on('pmessageBuffer', count);
       sub.on('messageBuffer', count);
+      // The classic adapter publishes through this client's `publish` and nothing else.
+      const publish = pub.publish.bind(pub);
+      Object.assign(pub, {
+        publish: (channel: string, message: string) => {
+          this.counters.redisPublishes++;
+          return publish(channel, message);
+        },
+      });
     }
     const counters = this.counters;
     // Socket.IO calls it with `new`: a function, not an arrow, whose returned object wins.

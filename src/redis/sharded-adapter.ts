@@ -6,36 +6,64 @@ import type { BackplaneCounters } from './backplane-counters.js';
 /** A user's sharded channel; the hash tag puts it in the user's own slot of a Redis Cluster. */
 export const userShardChannel = (room: Room): string => `chat:{${room}}`;
 
+/**
+ * A broadcast to more users than this goes out once, on a wide channel
+ * that every instance hears, instead of once per user: Redis work per
+ * broadcast stays bounded whatever the room's size. Up to here, per-user
+ * channels cost at most this many publishes and reach only the instances
+ * that hold those users; past it, one publish reaching N instances is
+ * cheaper for Redis and the publisher alike, and a room that large almost
+ * always has members on most instances anyway.
+ */
+export const MAX_USER_PUBLISHES = 8;
+
+/**
+ * The wide channels, every instance subscribed to all of them. Several, so
+ * that on a Redis Cluster the wide traffic spreads over the shards; each
+ * instance publishes on one of them (chosen once), which keeps its wide
+ * broadcasts in the order it made them.
+ */
+export const WIDE_CHANNELS = Array.from({ length: 16 }, (_, n) => `chat:wide:{${n}}`);
+
 const USER_ROOM = /^user:/;
-/** What one SPUBLISH carries: who sent it, then the event for that one user, or a disconnect. */
-interface Envelope {
-  /** The user channel (`user:<id>`) it is for. */
-  r: Room;
-  /** A Socket.IO packet to emit, or… */
-  p?: unknown;
-  /** …disconnect the user's sockets (true: close the connection too). */
-  d?: boolean;
+
+/**
+ * What a publish carries after the sender's id: this head as JSON, then a
+ * newline (JSON never holds a raw one) and the Socket.IO packet as JSON. A
+ * receiver reads the head first and leaves the packet undecoded when none
+ * of the users is connected here.
+ */
+interface Head {
+  /** The user rooms (`user:<id>`) it is for. */
+  u: Room[];
   except?: Room[];
+  /** Disconnect the users' sockets instead (true: close the connection too); no packet follows. */
+  d?: boolean;
 }
 
 type Publish = (channel: string, message: string) => Promise<unknown>;
 
 /**
- * Socket.IO adapter on sharded pub/sub (Redis 7 SPUBLISH/SSUBSCRIBE), one
- * channel per user: an instance subscribes to `chat:{user:<id>}` while it
- * holds a socket of that user (the first joins `user:<id>`, the last leaves
- * it), and an emit addressed to users is delivered to this instance's
- * sockets at once and published on each addressed user's channel. Every
- * instance thus receives the events of its own users and nothing else,
- * and in a Redis Cluster each channel lives on the shard of its slot.
+ * Socket.IO adapter on sharded pub/sub (Redis 7 SPUBLISH/SSUBSCRIBE). An
+ * instance subscribes to the channel of each user it holds a socket of
+ * (`chat:{user:<id>}`: the first socket joins `user:<id>`, the last leaves
+ * it) and to the wide channels. An emit addressed to users is delivered to
+ * this instance's sockets at once, then published on each user's channel
+ * when there are at most MAX_USER_PUBLISHES of them, else once on this
+ * instance's wide channel, naming the users. So an instance receives the
+ * events of its own users and of large rooms, and in a Redis Cluster each
+ * user's channel lives on the shard of its slot.
  *
  * The service addresses nothing but `user:` rooms across instances
  * (broadcaster.ts); any other room stays local. An instance hears its own
- * publish back only for users it also holds, and drops it before decoding
- * (a fixed-length prefix names the sender).
+ * publish back (for a user it also holds, or on its wide channel) and drops
+ * it before decoding: a fixed-length prefix names the sender.
  */
 export class ShardedUserAdapter extends Adapter {
   private readonly uid = randomUUID();
+  private readonly wideChannel = WIDE_CHANNELS[Math.floor(Math.random() * WIDE_CHANNELS.length)];
+  /** Settles once the wide channels are subscribed; a socket's first join waits for it. */
+  private readonly wideSubscribed: Promise<unknown>;
 
   constructor(
     nsp: unknown,
@@ -50,17 +78,24 @@ export class ShardedUserAdapter extends Adapter {
       }
     });
     sub.on('smessageBuffer', (_channel: Buffer, message: Buffer) => this.received(message));
+    // Failures are left to the subscriber: it subscribes again on reconnect.
+    this.wideSubscribed = Promise.all(WIDE_CHANNELS.map((channel) => sub.ssubscribe(channel))).catch(
+      () => undefined,
+    );
   }
 
   /**
    * A user's first socket here subscribes to the user's channel; the join
-   * (which the gateway awaits) resolves once Redis confirmed it. Failures
-   * are left to ioredis: it subscribes again on reconnect.
+   * (which the gateway awaits) resolves once Redis confirmed it and the
+   * wide channels too. Failures are left to the subscriber, as above.
    */
   override addAll(id: string, rooms: Set<Room>): Promise<void> {
     const fresh = [...rooms].filter((room) => USER_ROOM.test(room) && !this.rooms.has(room));
     void super.addAll(id, rooms);
-    return Promise.all(fresh.map((room) => this.sub.ssubscribe(userShardChannel(room)))).then(
+    return Promise.all([
+      this.wideSubscribed,
+      ...fresh.map((room) => this.sub.ssubscribe(userShardChannel(room))),
+    ]).then(
       () => undefined,
       () => undefined,
     );
@@ -68,37 +103,40 @@ export class ShardedUserAdapter extends Adapter {
 
   override broadcast(packet: unknown, opts: BroadcastOptions): void {
     super.broadcast(packet, opts);
-    if (opts.flags?.local) {
-      return;
-    }
-    // The packet is encoded once; each user's envelope only wraps it.
-    const encoded = JSON.stringify(packet);
-    const except = opts.except?.size ? `,"except":${JSON.stringify([...opts.except])}` : '';
-    for (const room of opts.rooms) {
-      if (USER_ROOM.test(room)) {
-        this.send(`{"r":${JSON.stringify(room)},"p":${encoded}${except}}`, room);
-      }
+    if (!opts.flags?.local) {
+      this.send(opts, `\n${JSON.stringify(packet)}`);
     }
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     super.disconnectSockets(opts, close);
     if (!opts.flags?.local) {
-      for (const room of opts.rooms) {
-        if (USER_ROOM.test(room)) {
-          this.send(JSON.stringify({ r: room, d: close } satisfies Envelope), room);
-        }
-      }
+      this.send(opts, '', close);
     }
   }
 
   override close(): Promise<void> {
-    const channels = [...this.rooms.keys()].filter((r) => USER_ROOM.test(r)).map(userShardChannel);
-    return Promise.all(channels.map((channel) => this.sub.sunsubscribe(channel))).then(() => undefined);
+    const users = [...this.rooms.keys()].filter((r) => USER_ROOM.test(r)).map(userShardChannel);
+    return Promise.all([...users, ...WIDE_CHANNELS].map((channel) => this.sub.sunsubscribe(channel))).then(
+      () => undefined,
+    );
   }
 
-  private send(envelope: string, room: Room): void {
-    void this.publish(userShardChannel(room), this.uid + envelope);
+  /** `body`: the packet after its newline, or nothing for a disconnect. */
+  private send(opts: BroadcastOptions, body: string, disconnect?: boolean): void {
+    const users = [...opts.rooms].filter((room) => USER_ROOM.test(room));
+    const except = opts.except?.size ? [...opts.except] : undefined;
+    const envelope = (u: Room[]) =>
+      this.uid + JSON.stringify({ u, except, d: disconnect } satisfies Head) + body;
+    if (users.length > MAX_USER_PUBLISHES) {
+      this.counters.redisPublishes++;
+      void this.publish(this.wideChannel, envelope(users));
+      return;
+    }
+    for (const user of users) {
+      this.counters.redisPublishes++;
+      void this.publish(userShardChannel(user), envelope([user]));
+    }
   }
 
   private received(message: Buffer): void {
@@ -106,16 +144,18 @@ export class ShardedUserAdapter extends Adapter {
     if (message.toString('latin1', 0, this.uid.length) === this.uid) {
       return; // our own publish: delivered here already
     }
-    const envelope = JSON.parse(message.toString('utf8', this.uid.length)) as Envelope;
-    const opts: BroadcastOptions = {
-      rooms: new Set([envelope.r]),
-      except: new Set(envelope.except ?? []),
-      flags: { local: true },
-    };
-    if (envelope.d !== undefined) {
-      super.disconnectSockets(opts, envelope.d);
+    const text = message.toString('utf8', this.uid.length);
+    const newline = text.indexOf('\n');
+    const head = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Head;
+    const rooms = new Set(head.u.filter((room) => this.rooms.has(room)));
+    if (rooms.size === 0) {
+      return; // a wide broadcast for nobody here, or a user who just left
+    }
+    const opts: BroadcastOptions = { rooms, except: new Set(head.except), flags: { local: true } };
+    if (newline < 0) {
+      super.disconnectSockets(opts, head.d === true);
     } else {
-      super.broadcast(envelope.p, opts);
+      super.broadcast(JSON.parse(text.slice(newline + 1)), opts);
     }
   }
 }
