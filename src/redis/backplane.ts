@@ -77,7 +77,11 @@ export class RedisBackplane extends Backplane {
   attach(server: Server): void {
     const { pub, sub, spublish, shardSub } = this.redis;
     const create = this.sharded
-      ? (nsp: unknown) => new ShardedUserAdapter(nsp, spublish, shardSub, this.counters)
+      ? (nsp: unknown) => {
+          const adapter = new ShardedUserAdapter(nsp, spublish, shardSub, this.counters);
+          this.redis.onResubscribed(() => adapter.resubscribed());
+          return adapter;
+        }
       : (createAdapter(pub, sub) as (nsp: unknown) => Adapter);
     if (!this.sharded) {
       const count = () => this.counters.redisBroadcastsReceived++;
