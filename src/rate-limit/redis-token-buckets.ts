@@ -1,18 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { MicroBatch } from '../common/micro-batch.js';
 import { withTimeout } from '../common/with-timeout.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import { TokenBuckets, type Rate } from './token-buckets.js';
+import { LEASE_MS, leaseSize, TokenLeases, type Unused } from './token-leases.js';
 
 // takeToken() as one atomic script over every key of a batch (a key may
 // repeat: one user sending twice in the batch). Redis's clock, not the
-// instances', so skewed clocks cannot stretch the limit.
+// instances', so skewed clocks cannot stretch the limit. A key's last
+// check in a call (the earlier ones took theirs already) may also take up
+// to ARGV[3] tokens ahead of need (a lease), but only from the bucket's
+// upper half: 0 is refused, 1 allowed, 1 + n allowed with n more leased.
 const TAKE_TOKENS = `
-local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local rate, burst, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local ttl = math.ceil(burst * 1000 / rate) + 1000
-local allowed = {}
+local allowed, last = {}, {}
+for i, key in ipairs(KEYS) do last[key] = i end
 for i, key in ipairs(KEYS) do
   local state = redis.call('HMGET', key, 'tokens', 'at')
   local tokens = tonumber(state[1]) or burst
@@ -22,26 +27,53 @@ for i, key in ipairs(KEYS) do
   if tokens >= 1 then
     tokens = tokens - 1
     allowed[i] = 1
+    local ahead = math.min(lease, math.floor(tokens - burst / 2))
+    if last[key] == i and ahead > 0 then
+      tokens = tokens - ahead
+      allowed[i] = 1 + ahead
+    end
   end
   redis.call('HSET', key, 'tokens', tostring(tokens), 'at', now)
   redis.call('PEXPIRE', key, ttl)
 end
 return allowed`;
 
+// Leased tokens not spent go back (ARGV[2 + i] for KEYS[i]), never above
+// the burst; a bucket that expired meanwhile is full already.
+const RETURN_TOKENS = `
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+for i, key in ipairs(KEYS) do
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  if state[1] then
+    local tokens = math.min(burst, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate / 1000)
+    redis.call('HSET', key, 'tokens', tostring(math.min(burst, tokens + tonumber(ARGV[2 + i]))), 'at', now)
+  end
+end
+return 0`;
+
 // A check Redis has not answered by then fails, and the caller decides.
 const CHECK_TIMEOUT_MS = 500;
 
-type TakeTokens = (keyCount: number, ...keysAndArgs: (string | number)[]) => Promise<number[]>;
+type Script<R> = (keyCount: number, ...keysAndArgs: (string | number)[]) => Promise<R>;
 
 interface Check {
   key: string;
   rate: Rate;
 }
 
-/** Buckets in Redis, so a user's limit holds across connections and instances. */
+/**
+ * Buckets in Redis, so a user's limit holds across connections and
+ * instances. A user well within the limit is mostly served from tokens this
+ * instance leased ahead (TokenLeases): no round trip per message.
+ */
 @Injectable()
-export class RedisTokenBuckets extends TokenBuckets {
-  private readonly takeTokens: TakeTokens;
+export class RedisTokenBuckets extends TokenBuckets implements BeforeApplicationShutdown {
+  private readonly takeTokens: Script<number[]>;
+  private readonly returnTokens: Script<number>;
+  private readonly leases = new TokenLeases();
+  private readonly releaseTimer: NodeJS.Timeout;
   // The checks of messages arriving together go out as one call.
   private readonly checks = new MicroBatch<Check, boolean>((checks) => this.takeBatch(checks), {
     maxInFlight: 1,
@@ -54,39 +86,81 @@ export class RedisTokenBuckets extends TokenBuckets {
   constructor({ commands, cluster }: RedisConnections) {
     super();
     this.cluster = cluster;
-    // Sent once, then called by its SHA (EVALSHA): no script text per call.
+    // Sent once, then called by their SHA (EVALSHA): no script text per call.
     commands.defineCommand('takeTokens', { lua: TAKE_TOKENS });
-    this.takeTokens = (commands as unknown as { takeTokens: TakeTokens }).takeTokens.bind(commands);
+    commands.defineCommand('returnTokens', { lua: RETURN_TOKENS });
+    const scripts = commands as unknown as { takeTokens: Script<number[]>; returnTokens: Script<number> };
+    this.takeTokens = scripts.takeTokens.bind(commands);
+    this.returnTokens = scripts.returnTokens.bind(commands);
+    this.releaseTimer = setInterval(() => void this.giveBack(this.leases.release()), LEASE_MS / 5);
+    this.releaseTimer.unref();
   }
 
   take(key: string, rate: Rate): Promise<boolean> {
-    return this.checks.submit({ key, rate });
+    return this.leases.take(key) ? Promise.resolve(true) : this.checks.submit({ key, rate });
+  }
+
+  /** Before Redis closes: what this instance leased and will not spend goes back. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.releaseTimer);
+    await this.giveBack(this.leases.release(true));
   }
 
   private async takeBatch(checks: Check[]): Promise<boolean[]> {
-    // The script takes one rate: a batch mixing limits goes out as one call
-    // per rate; on a cluster, one per rate and hash tag (slot), in parallel.
-    const byRate = new Map<string, number[]>();
-    checks.forEach(({ rate, key }, index) => {
-      const id = `${rate.perSecond}/${rate.burst}${this.cluster ? ` ${hashTag(key)}` : ''}`;
-      byRate.set(id, [...(byRate.get(id) ?? []), index]);
-    });
-    const allowed: boolean[] = [];
+    // Checks that queued while the previous call was out may be served by what it leased.
+    const allowed = checks.map(({ key }) => this.leases.take(key));
+    const asking = checks.flatMap((check, index) => (allowed[index] ? [] : [{ ...check, index }]));
     await Promise.all(
-      [...byRate.values()].map(async (indexes) => {
-        const { perSecond, burst } = checks[indexes[0]].rate;
-        const keys = indexes.map((i) => checks[i].key);
+      this.byScriptCall(asking).map(async (group) => {
+        const { rate } = group[0];
+        const keys = group.map((check) => check.key);
         const answers = await withTimeout(
-          this.takeTokens(keys.length, ...keys, perSecond, burst),
+          this.takeTokens(keys.length, ...keys, rate.perSecond, rate.burst, leaseSize(rate)),
           CHECK_TIMEOUT_MS,
           () => {
             throw new Error(`Redis did not answer within ${CHECK_TIMEOUT_MS} ms`);
           },
         );
-        indexes.forEach((index, j) => (allowed[index] = answers[j] === 1));
+        group.forEach(({ index, key }, j) => {
+          allowed[index] = answers[j] >= 1;
+          if (answers[j] > 1) {
+            this.leases.add(key, answers[j] - 1, rate);
+          }
+        });
       }),
     );
     return allowed;
+  }
+
+  /** Unspent leased tokens back to their buckets; if Redis is away they are lost (the user gets fewer, never more). */
+  private async giveBack(unused: Unused[]): Promise<void> {
+    await Promise.all(
+      this.byScriptCall(unused).map((group) => {
+        const { rate } = group[0];
+        const keys = group.map((u) => u.key);
+        const tokens = group.map((u) => u.tokens);
+        return withTimeout(
+          this.returnTokens(keys.length, ...keys, rate.perSecond, rate.burst, ...tokens),
+          CHECK_TIMEOUT_MS,
+          () => 0,
+        ).catch(() => 0);
+      }),
+    );
+  }
+
+  /**
+   * A script takes one rate: items mixing limits go out as one call per
+   * rate; on a cluster, one per rate and hash tag (slot), in parallel.
+   */
+  private byScriptCall<T extends Check>(items: T[]): T[][] {
+    const calls = new Map<string, T[]>();
+    for (const item of items) {
+      const id = `${item.rate.perSecond}/${item.rate.burst}${this.cluster ? ` ${hashTag(item.key)}` : ''}`;
+      const call = calls.get(id) ?? [];
+      call.push(item);
+      calls.set(id, call);
+    }
+    return [...calls.values()];
   }
 }
 
