@@ -10,7 +10,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Cluster as ClusterClient } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster as ClusterClient, Redis } from 'ioredis';
 import { findFreePort } from './cluster.js';
 
 export interface RedisClusterNode {
@@ -26,6 +27,8 @@ export interface LocalRedisCluster {
   readonly nodes: RedisClusterNode[];
   /** Resolves once every slot is served again (after a restart). */
   healthy(timeoutMs?: number): Promise<void>;
+  /** The node whose slots hold this key or channel now (asked of a running node). */
+  nodeServing(key: string): Promise<RedisClusterNode>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +47,10 @@ export async function startRedisCluster(masters = 3): Promise<LocalRedisCluster>
     url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
     nodes,
     healthy: (timeoutMs = 20_000) => waitHealthy(ports, timeoutMs),
+    nodeServing: async (key) => {
+      const port = await masterPort(nodes.find((n) => n.running)!.port, calculateSlot(key));
+      return nodes.find((n) => n.port === port)!;
+    },
     stop: async () => {
       await Promise.all(nodes.map((n) => n.kill()));
       rmSync(dir, { recursive: true, force: true });
@@ -128,6 +135,23 @@ async function waitPing(port: number, timeoutMs = 10_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
+}
+
+/** The port of the master that serves `slot`, as the node on `askPort` sees the cluster. */
+async function masterPort(askPort: number, slot: number): Promise<number> {
+  const client = new Redis({ port: askPort, host: '127.0.0.1', lazyConnect: true });
+  try {
+    await client.connect();
+    // Each entry: [first slot, last slot, [host, port, id] of the master, …replicas].
+    const ranges = (await client.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+    const range = ranges.find(([first, last]) => first <= slot && slot <= last);
+    if (!range) {
+      throw new Error(`no node serves slot ${slot}`);
+    }
+    return Number(range[2][1]);
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Every node says cluster_state:ok, and a client can write to a key on each. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { metricValue } from '../scripts/metrics-text.js';
 import { createRoom, history } from './factories/rooms.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
@@ -9,6 +10,8 @@ import { TcpProxy } from './setup/tcp-proxy.js';
 import { waitUntil } from './setup/wait.js';
 
 const readiness = async (url: string) => (await request(url).get('/health/ready')).status;
+const metric = async (url: string, name: string) =>
+  metricValue((await request(url).get('/metrics').expect(200)).text, name);
 
 describe('when Redis goes away', () => {
   let redis: PrivateRedis;
@@ -38,6 +41,8 @@ describe('when Redis goes away', () => {
   });
 
   it('keeps acknowledging and delivering locally, reports not ready, and resumes cross-instance delivery when back', async () => {
+    const failuresBefore = await metric(instances[0].url, 'chat_redis_publish_failures_total');
+    expect(await metric(instances[0].url, 'chat_redis_publishes_held')).toBe(0);
     await redis.kill();
     await waitUntil(
       async () => (await readiness(instances[0].url)) === 503,
@@ -52,6 +57,11 @@ describe('when Redis goes away', () => {
     })) as any;
     expect(during.status).toBe('success');
     await carolInbox.waitFor('message_created', (e) => e.message.messageId === during.message.messageId);
+    // Its publishes (one per participant) wait for Redis, and are counted.
+    expect(await metric(instances[0].url, 'chat_redis_publish_failures_total')).toBeGreaterThanOrEqual(
+      failuresBefore + 3,
+    );
+    expect(await metric(instances[0].url, 'chat_redis_publishes_held')).toBeGreaterThanOrEqual(3);
     await request(instances[1].url).get('/health/live').expect(200);
     // Bob, on the other instance, missed it live and catches up from history.
     const missed = await history(instances[1].url, bob, roomId, '?limit=200');
@@ -62,6 +72,11 @@ describe('when Redis goes away', () => {
       async () => (await readiness(instances[0].url)) === 200 && (await readiness(instances[1].url)) === 200,
       15_000,
       'both ready once Redis is back',
+    );
+    await waitUntil(
+      async () => (await metric(instances[0].url, 'chat_redis_publishes_held')) === 0,
+      5_000,
+      'the held publishes sent once Redis is back',
     );
     const after = (await emit(aliceSocket, 'create_message', {
       roomId,

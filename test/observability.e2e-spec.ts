@@ -46,6 +46,8 @@ describe('metrics', () => {
         'chat_sockets_connected',
         'chat_postgres_pool_in_use',
         'chat_postgres_pool_waiting',
+        'chat_redis_publish_failures_total',
+        'chat_redis_publishes_held',
       ]),
     );
   });

@@ -160,6 +160,18 @@ export class Metrics {
       "Packets broadcasts wrote to this instance's sockets",
       () => backplane.counters.socketDeliveries,
     );
+    backplaneCounter(
+      'chat_redis_publish_failures_total',
+      'Publishes Redis did not take (refused, or their server known to be away) and that were held for a retry',
+      () => backplane.heldPublishes().failures,
+    );
+    this.gauge({
+      name: 'chat_redis_publishes_held',
+      help: 'Publishes of this instance waiting for their Redis server to be back',
+      collect() {
+        this.set(backplane.heldPublishes().waiting);
+      },
+    });
   }
 
   /** Counts a socket action and its ack latency; `startedAt` is `performance.now()` at receipt. */

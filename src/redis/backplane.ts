@@ -4,6 +4,7 @@ import type { Server } from 'socket.io';
 import type { Adapter } from 'socket.io-adapter';
 import { AppConfig } from '../config/app-config.js';
 import { BackplaneCounters } from './backplane-counters.js';
+import type { HeldPublishes } from './publish-retry.js';
 import { RedisConnections } from './redis-connections.js';
 import { countDeliveries, ShardedUserAdapter } from './sharded-adapter.js';
 
@@ -34,6 +35,9 @@ export abstract class Backplane {
    * be told to resync. Never, for the in-process backplane.
    */
   abstract onResubscribed(listener: () => void): void;
+
+  /** Publishes Redis did not take and that wait for a retry (PublishRetry): so far, and now. */
+  abstract heldPublishes(): HeldPublishes;
 }
 
 /** No Redis: Socket.IO's in-memory adapter, so one instance only. */
@@ -47,6 +51,10 @@ export class InProcessBackplane extends Backplane {
   }
 
   onResubscribed(): void {} // nothing between instances to miss
+
+  heldPublishes(): HeldPublishes {
+    return { failures: 0, waiting: 0 }; // nothing is published
+  }
 
   health(): Promise<BackplaneHealth> {
     return Promise.resolve({ up: true, details: { mode: 'not configured: single instance' } });
@@ -108,6 +116,10 @@ export class RedisBackplane extends Backplane {
 
   onResubscribed(listener: () => void): void {
     this.redis.onResubscribed(listener);
+  }
+
+  heldPublishes(): HeldPublishes {
+    return this.redis.heldPublishes;
   }
 
   /** Up when the command connection answers and the adapter's pub/sub links are connected. */

@@ -1,7 +1,8 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { ClusterShardSubscribers, type ShardedSubscriber } from './cluster-shard-subscribers.js';
-import { PublishRetry } from './publish-retry.js';
+import { PublishRetry, type HeldPublishes, type PublishShards } from './publish-retry.js';
+import { clusterSlots, oneServer } from './publish-shards.js';
 import { parseRedisTarget, type RedisTarget } from './redis-target.js';
 
 /** One Redis or a Redis Cluster: the same commands either way (keys that meet in a script share a hash tag). */
@@ -17,6 +18,13 @@ export const MAX_RECONNECT_DELAY_MS = 2_000;
 const BROADCAST_RECONNECT_DELAY_MS = 1_000;
 /** Broadcasts held while Redis is away, at most (about a minute of a busy instance's sends). */
 const MAX_HELD_BROADCASTS = 50_000;
+/**
+ * How often a Redis server that refused publishes is asked whether it takes
+ * them again. A PING to a single Redis that is away fails at once; an
+ * SPUBLISH to a dead master of a cluster takes about a second to fail
+ * (ioredis follows its redirections first), and only one is out per master.
+ */
+const PROBE_INTERVAL_MS = 250;
 
 /**
  * The Redis connections of an instance in Redis mode: commands (rate limits,
@@ -34,7 +42,7 @@ export class RedisConnections implements OnApplicationShutdown {
     readonly pub: RedisClient,
     readonly sub: RedisClient,
     private readonly held: PublishRetry[],
-    /** SPUBLISH, held and retried like PUBLISH (the sharded adapter's publish). */
+    /** SPUBLISH, held and retried like PUBLISH but per slot on a cluster (the sharded adapter's publish). */
     readonly spublish: (channel: string, message: string) => Promise<unknown>,
     /** SSUBSCRIBE: the subscriber link itself, or on a cluster one link per shard. */
     readonly shardSub: ShardedSubscriber,
@@ -87,6 +95,14 @@ export class RedisConnections implements OnApplicationShutdown {
    */
   onResubscribed(listener: () => void): void {
     this.resubscribedListeners.push(listener);
+  }
+
+  /** Publishes Redis did not take and that were held for a retry: so far, and waiting now. */
+  get heldPublishes(): HeldPublishes {
+    return this.held.reduce(
+      (sum, h) => ({ failures: sum.failures + h.held.failures, waiting: sum.waiting + h.held.waiting }),
+      { failures: 0, waiting: 0 },
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -156,19 +172,28 @@ function connectRedis(target: RedisTarget, name: string, link: LinkOptions = {})
  * The Socket.IO adapter publishes without awaiting, so a publish refused
  * while Redis is away would be an unhandled rejection, which ends a Node
  * process. Instead a refused publish waits, in order, with every publish
- * after it, and is sent again once the link is back (PublishRetry): the
- * other instances' members hear it live, late but in order.
+ * after it to the same server (on a cluster: to the same master, or the
+ * same slot wherever it moved), and is sent again once that server is back
+ * (PublishRetry): the other instances' members hear it live, late but in
+ * order, and on a cluster the healthy masters' channels stay live meanwhile.
  */
 async function retryFailedPublishes(client: RedisClient): Promise<[RedisClient, PublishRetry, PublishRetry]> {
-  const [held, sharded] = ['PUBLISH', 'SPUBLISH'].map(
-    (command) =>
+  const perSlot = client instanceof Cluster ? clusterSlots(client) : oneServer(client);
+  const commands: [string, PublishShards][] = [
+    ['PUBLISH', oneServer(client)],
+    ['SPUBLISH', perSlot],
+  ];
+  const [held, sharded] = commands.map(
+    ([command, shards]) =>
       new PublishRetry(
         (channel, message) => client.call(command, channel, message),
         () => client.status === 'ready',
+        shards,
         {
           maxWaiting: MAX_HELD_BROADCASTS,
           // Every other instance's subscriber retries at least this often.
           graceMs: BROADCAST_RECONNECT_DELAY_MS + 250,
+          probeIntervalMs: PROBE_INTERVAL_MS,
           logger: new Logger('Redis:pub'),
         },
       ),
