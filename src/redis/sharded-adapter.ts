@@ -7,15 +7,17 @@ import type { BackplaneCounters } from './backplane-counters.js';
 export const userShardChannel = (room: Room): string => `chat:{${room}}`;
 
 /**
- * A broadcast to more users than this goes out once, on a wide channel
- * that every instance hears, instead of once per user: Redis work per
- * broadcast stays bounded whatever the room's size. Up to here, per-user
- * channels cost at most this many publishes and reach only the instances
- * that hold those users; past it, one publish reaching N instances is
- * cheaper for Redis and the publisher alike, and a room that large almost
- * always has members on most instances anyway.
+ * A broadcast to more users than this (held elsewhere) goes out once, on
+ * a wide channel that every instance hears, instead of once per user:
+ * Redis work per broadcast stays bounded whatever the room's size. Up to
+ * here, per-user channels cost at most this many publishes and reach only
+ * the instances that hold those users; past it, one publish is cheaper for
+ * the publisher, for Redis and for the receivers (an instance decodes one
+ * copy per user it holds on their channels, but one wide copy once), and
+ * a room that large has members on most instances anyway. Measured with
+ * the scaling benchmark (README, Performance).
  */
-export const MAX_USER_PUBLISHES = 8;
+export const MAX_USER_PUBLISHES = 4;
 
 /**
  * The wide channels, every instance subscribed to all of them. Several, so
