@@ -75,6 +75,7 @@ export async function startInstances({
   cwd,
   rateLimit,
   redis = 'private',
+  databasePrefix = 'chat_bench',
   readyTimeoutMs = 60000,
   log = () => {},
 }: {
@@ -83,6 +84,8 @@ export async function startInstances({
   cwd?: string;
   rateLimit: number;
   redis?: RedisMode;
+  /** The run's database is `<prefix>_<timestamp>`. */
+  databasePrefix?: string;
   readyTimeoutMs?: number;
   log?: (m: string) => void;
 }): Promise<Instances> {
@@ -91,7 +94,7 @@ export async function startInstances({
   }
   const stamp =
     new Date().toISOString().replace(/\D/g, '').slice(0, 14) + '_' + crypto.randomBytes(2).toString('hex');
-  const db = `chat_bench_${stamp}`;
+  const db = `${databasePrefix}_${stamp}`;
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), `chat-bench-${stamp}-`));
   const databaseUrl = `${POSTGRES}/${db}`;
   await recreateDatabase(databaseUrl); // the name is new: this creates it

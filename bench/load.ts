@@ -40,7 +40,8 @@ export interface LoadResult {
   offeredRate: number;
   roomSize: number;
   users: number;
-  messages: { total: number; warmup: number; measured: number };
+  /** Scheduled in all, in the warm-up and in the measured window; success acks that arrived in that window. */
+  messages: { total: number; warmup: number; measured: number; ackedInWindow: number };
   throughput: {
     offeredPerSec: number;
     sentPerSec: number;
@@ -373,7 +374,7 @@ export async function runLoad(
     offeredRate: rate,
     roomSize,
     users: users.length,
-    messages: { total, warmup: warmupN, measured: total - warmupN },
+    messages: { total, warmup: warmupN, measured: total - warmupN, ackedInWindow: c.okInWindow },
     throughput: {
       offeredPerSec: round((total - warmupN) / durationS, 1),
       sentPerSec: round((c.sent - warmupN) / windowS, 1),

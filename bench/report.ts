@@ -3,8 +3,14 @@ import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
 import type { Summary } from './stats.js';
 
-/** A load run as reported: the run's result, and which of `of` runs at its rate it was. */
-export type ReportedRun = LoadResult & { run: number; of: number };
+/** Which build a load run ran with --baseline: the baseline commit's or the working tree's. */
+export type Side = 'base' | 'new';
+
+/**
+ * A load run as reported: the run's result, which of `of` runs at its rate
+ * it was, and with --baseline which build ran it.
+ */
+export type ReportedRun = LoadResult & { run: number; of: number; side?: Side };
 
 /** One rate's runs taken together; see rateVerdict. */
 export interface RateVerdict {
@@ -29,7 +35,8 @@ export function table(headers: string[], rows: Cell[][]): string {
   return [line(cells[0]), w.map((n) => '-'.repeat(n)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
-const rateLabel = (r: ReportedRun) => (r.of > 1 ? `${r.offeredRate} #${r.run}` : String(r.offeredRate));
+const rateLabel = (r: ReportedRun) =>
+  `${r.offeredRate}${r.of > 1 ? ` #${r.run}` : ''}${r.side ? ` ${r.side}` : ''}`;
 const lat = (l: Summary) => `${fmt(l.p50)}/${fmt(l.p95)}/${fmt(l.p99)}/${fmt(l.max)}`;
 const errs = (e: Record<string, number>) =>
   Object.entries(e)

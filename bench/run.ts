@@ -1,6 +1,7 @@
 // Chat backend load benchmark. See bench/README.md.
 //   tsx bench/run.ts [--rate 1000 | --sweep 250,500,1000,2000,4000,8000] [--duration 10]
 //                    [--users 400] [--room-size 4] [--memory] [--json out.json] [--entry dist/main.js]
+//                    [--baseline <git ref>] [--full]
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,8 +13,10 @@ import { runLoad, type LoadResult } from './load.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { measureRoomList, roomListTable, type RoomListResult } from './room-list.js';
 import { pidsByComm, postgresPids } from './cpu.js';
-import { loadTables, knee, memoryTable, type Knee, type ReportedRun } from './report.js';
+import { loadTables, knee, memoryTable, type Knee, type ReportedRun, type Side } from './report.js';
 import { measureInstances, scalingTable, type PubSubMode, type ScalingRun } from './scaling.js';
+import { prepareBaseline, type BaselineBuild } from './baseline-build.js';
+import { compareSides, sideBySideTable, type RateComparison } from './side-by-side.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,7 +25,7 @@ const { values: o } = parseArgs({
     rate: { type: 'string' },
     sweep: { type: 'string' },
     duration: { type: 'string', default: '10' },
-    repeat: { type: 'string', default: '1' },
+    repeat: { type: 'string' },
     warmup: { type: 'string', default: '5' },
     drain: { type: 'string', default: '5' },
     users: { type: 'string', default: '400' },
@@ -37,6 +40,9 @@ const { values: o } = parseArgs({
     'room-list': { type: 'string' },
     json: { type: 'string' },
     entry: { type: 'string', default: path.join(repo, 'dist/main.js') },
+    baseline: { type: 'string' },
+    full: { type: 'boolean', default: false },
+    'database-prefix': { type: 'string', default: 'chat_bench' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -55,6 +61,22 @@ const num = (v: string, name: string) => {
 };
 const list = (v: string, name: string) => v.split(',').map((x) => num(x.trim(), name));
 
+// `npm run bench` passes --full: the whole benchmark, unless the command line
+// names what to measure (`npm run bench -- --rate 1500`), which then replaces
+// it; options that only tune a run (--repeat, --duration, --baseline …) keep it.
+const FULL = {
+  sweep: '1000,2000,3000,4000,5000,6000,8000',
+  repeat: '3',
+  memory: true,
+  roomList: '1000,10000',
+};
+const full = o.full && !(o.rate || o.sweep || o.memory || o['room-list'] || o.scaling);
+if (full) {
+  o.sweep = FULL.sweep;
+  o.memory = FULL.memory;
+  o['room-list'] = FULL.roomList;
+}
+
 const cfg = {
   rates: o.scaling
     ? []
@@ -66,7 +88,7 @@ const cfg = {
           ? []
           : [1000],
   durationS: num(o.duration, 'duration'),
-  repeat: num(o.repeat, 'repeat'),
+  repeat: num(o.repeat ?? (full ? FULL.repeat : '1'), 'repeat'),
   warmupS: Number(o.warmup),
   drainS: num(o.drain, 'drain'),
   users: num(o.users, 'users'),
@@ -83,6 +105,9 @@ const cfg = {
   /** [rooms, messages per room] for the GET /rooms measurement, or null. */
   roomList: o['room-list'] ? (list(o['room-list'], 'room-list') as [number, number]) : null,
   entry: path.resolve(o.entry),
+  /** A git ref whose build runs in turns with `entry` at every load rate. */
+  baseline: o.baseline ?? null,
+  databasePrefix: o['database-prefix'],
   redis: (['private', 'shared'] as const).find((mode: RedisMode) => mode === o.redis),
 };
 if (!cfg.redis) {
@@ -93,6 +118,12 @@ if (cfg.roomSize < 3 || cfg.roomSize > 32) {
 }
 if (cfg.users % cfg.roomSize) {
   throw new Error('--users must be a multiple of --room-size');
+}
+if (!/^[a-z_][a-z0-9_]*$/.test(cfg.databasePrefix)) {
+  throw new Error('--database-prefix must be lower-case letters, digits and _');
+}
+if (cfg.baseline !== null && !cfg.rates.length) {
+  throw new Error('--baseline compares load runs: give it --rate or --sweep');
 }
 
 const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
@@ -107,13 +138,26 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function withInstances<T>(fn: (inst: Instances) => Promise<T>, count = cfg.instances): Promise<T> {
+/** What the instances run: a dist/main.js, from the directory its build lives in. */
+interface Build {
+  entry: string;
+  cwd: string;
+}
+
+const workingTree: Build = { entry: cfg.entry, cwd: repo };
+
+async function withInstances<T>(
+  fn: (inst: Instances) => Promise<T>,
+  count = cfg.instances,
+  build = workingTree,
+): Promise<T> {
   const inst = await startInstances({
-    entry: cfg.entry,
+    entry: build.entry,
     count,
-    cwd: repo,
+    cwd: build.cwd,
     rateLimit: cfg.rateLimit,
     redis: cfg.redis,
+    databasePrefix: cfg.databasePrefix,
     log,
   });
   live.add(inst);
@@ -133,49 +177,53 @@ interface Setup {
   roomsMs: number;
 }
 
-/** One offered rate on fresh instances and a fresh database. */
-async function loadStep(rate: number): Promise<LoadResult & { setup?: Setup }> {
-  return withInstances(async (inst) => {
-    const t = performance.now();
-    const users = await createUsers(inst.urls, cfg.users);
-    const tUsers = performance.now();
-    try {
-      const connected = await connectUsers(users, { batch: 200 });
-      const tConn = performance.now();
-      const { rooms, missingRoomCreated } = await createRooms(connected, cfg.roomSize);
-      const tRooms = performance.now();
-      log(
-        `setup: ${users.length} users ${ms(tUsers - t)}, connected ${ms(tConn - tUsers)}, ` +
-          `${users.length / cfg.roomSize} rooms ${ms(tRooms - tConn)}, missing room_created: ${missingRoomCreated}`,
-      );
-      const cpuGroups = {
-        instances: () => inst.pids,
-        postgres: () => postgresPids(inst.db),
-        redis: () => (inst.redisPid ? [inst.redisPid] : pidsByComm(['redis-server'])),
-      };
-      // Every user is in a room: --users is a multiple of --room-size.
-      const members = rooms.flatMap((room) => room.members);
-      const r: LoadResult & { setup?: Setup } = await runLoad(members, { ...cfg, rate, cpuGroups, log });
-      r.setup = {
-        missingRoomCreated,
-        usersMs: Math.round(tUsers - t),
-        connectMs: Math.round(tConn - tUsers),
-        roomsMs: Math.round(tRooms - tConn),
-      };
-      if (missingRoomCreated) {
-        r.pass = false;
-        r.failReasons.push('room_created missing');
-        r.flags.push(`${missingRoomCreated} room_created events missing during setup`);
+/** One offered rate on fresh instances of `build` and a fresh database. */
+async function loadStep(rate: number, build = workingTree): Promise<LoadResult & { setup?: Setup }> {
+  return withInstances(
+    async (inst) => {
+      const t = performance.now();
+      const users = await createUsers(inst.urls, cfg.users);
+      const tUsers = performance.now();
+      try {
+        const connected = await connectUsers(users, { batch: 200 });
+        const tConn = performance.now();
+        const { rooms, missingRoomCreated } = await createRooms(connected, cfg.roomSize);
+        const tRooms = performance.now();
+        log(
+          `setup: ${users.length} users ${ms(tUsers - t)}, connected ${ms(tConn - tUsers)}, ` +
+            `${users.length / cfg.roomSize} rooms ${ms(tRooms - tConn)}, missing room_created: ${missingRoomCreated}`,
+        );
+        const cpuGroups = {
+          instances: () => inst.pids,
+          postgres: () => postgresPids(inst.db),
+          redis: () => (inst.redisPid ? [inst.redisPid] : pidsByComm(['redis-server'])),
+        };
+        // Every user is in a room: --users is a multiple of --room-size.
+        const members = rooms.flatMap((room) => room.members);
+        const r: LoadResult & { setup?: Setup } = await runLoad(members, { ...cfg, rate, cpuGroups, log });
+        r.setup = {
+          missingRoomCreated,
+          usersMs: Math.round(tUsers - t),
+          connectMs: Math.round(tConn - tUsers),
+          roomsMs: Math.round(tRooms - tConn),
+        };
+        if (missingRoomCreated) {
+          r.pass = false;
+          r.failReasons.push('room_created missing');
+          r.flags.push(`${missingRoomCreated} room_created events missing during setup`);
+        }
+        log(
+          `${rate}/s: ${r.pass ? 'ok' : `FAIL (${r.failReasons.join(', ')})`}; delivery p99 ${r.latencyMs.delivery.p99} ms, missing ${r.correctness.missing}, ` +
+            `dup ${r.correctness.duplicates}, error acks ${r.correctness.errorAcks}, drain ${r.drainMs} ms`,
+        );
+        return r;
+      } finally {
+        disconnectUsers(users);
       }
-      log(
-        `${rate}/s: ${r.pass ? 'ok' : `FAIL (${r.failReasons.join(', ')})`}; delivery p99 ${r.latencyMs.delivery.p99} ms, missing ${r.correctness.missing}, ` +
-          `dup ${r.correctness.duplicates}, error acks ${r.correctness.errorAcks}, drain ${r.drainMs} ms`,
-      );
-      return r;
-    } finally {
-      disconnectUsers(users);
-    }
-  });
+    },
+    cfg.instances,
+    build,
+  );
 }
 
 const ms = (v: number) => `${Math.round(v)} ms`;
@@ -241,28 +289,55 @@ const meta = {
   senderSelection: 'random permutation of all users per cycle (random order, every user sends equally often)',
 };
 
+/** With --baseline: what it was built from and where, its own knee, and the comparison per rate. */
+interface BaselineResult extends Omit<BaselineBuild, 'built'> {
+  knee: Knee | null;
+  comparison: RateComparison[];
+}
+
 const out: {
   meta: typeof meta;
   runs: (ReportedRun & { setup?: Setup })[];
+  /** With --baseline, the working tree's knee (the baseline's is in `baseline`). */
   knee: Knee | null;
+  baseline: BaselineResult | null;
   memory: MemoryResult | null;
   roomList: RoomListResult | null;
   scaling: ScalingRun[];
   error?: string;
-} = { meta, runs: [], knee: null, memory: null, roomList: null, scaling: [] };
+} = { meta, runs: [], knee: null, baseline: null, memory: null, roomList: null, scaling: [] };
 let failed = false;
 try {
   log(
     `instances get RATE_LIMIT_PER_SECOND=RATE_LIMIT_BURST=${cfg.rateLimit} (throughput run, not the production limit)`,
   );
+  // With a baseline, each run of the working tree follows one of the baseline
+  // at the same rate, so drift on a shared machine hits both sides alike.
+  const baseline = cfg.baseline === null ? null : prepareBaseline(repo, cfg.baseline, log);
+  const sides: { side?: Side; build: Build }[] = baseline
+    ? [
+        { side: 'base', build: { entry: baseline.entry, cwd: baseline.dir } },
+        { side: 'new', build: workingTree },
+      ]
+    : [{ build: workingTree }];
   for (const rate of cfg.rates) {
     for (let run = 1; run <= cfg.repeat; run++) {
-      out.runs.push({ ...(await loadStep(rate)), run, of: cfg.repeat });
-      await sleep(1000); // let Postgres finish background work before the next step
+      for (const { side, build } of sides) {
+        if (side) {
+          log(`${rate}/s run ${run} of ${cfg.repeat}: ${side}`);
+        }
+        out.runs.push({ ...(await loadStep(rate, build)), run, of: cfg.repeat, ...(side && { side }) });
+        await sleep(1000); // let Postgres finish background work before the next step
+      }
     }
   }
   if (out.runs.length) {
-    out.knee = knee(out.runs);
+    out.knee = knee(out.runs.filter((r) => r.side !== 'base'));
+  }
+  if (baseline) {
+    const { ref, commit, dir, entry } = baseline;
+    const baseRuns = out.runs.filter((r) => r.side === 'base');
+    out.baseline = { ref, commit, dir, entry, knee: knee(baseRuns), comparison: compareSides(out.runs) };
   }
   if (cfg.scaling) {
     // Alternating modes at each size, so drift on a shared machine hits both alike.
@@ -292,6 +367,12 @@ const lines = [
   '',
   `Chat benchmark: ${meta.instances} instances of ${meta.entry}, ${meta.machine.cpus} CPUs (${meta.machine.model}), Redis: ${meta.redis}`,
 ];
+if (out.baseline) {
+  lines.push(
+    `Baseline ("base"): ${out.baseline.ref} = ${out.baseline.commit.slice(0, 12)}, built in ${out.baseline.dir}; ` +
+      `"new": ${meta.entry}. Runs alternate base, new at each rate.`,
+  );
+}
 if (cfg.rates.length) {
   lines.push(
     `Load: ${meta.users} users in ${meta.rooms} rooms of ${meta.roomSize} (members alternate between instances), ` +
@@ -305,15 +386,22 @@ lines.push('');
 if (out.runs.length) {
   lines.push(loadTables(out.runs), '');
 }
+if (out.baseline) {
+  const labels = { base: `base ${out.baseline.commit.slice(0, 7)}`, new: 'new' };
+  lines.push(sideBySideTable(out.baseline.comparison, labels), '');
+}
+const kneeRule =
+  cfg.repeat > 1
+    ? 'highest rate where every run delivered everything exactly once with no error acks, and most runs had delivery p99 < 100 ms'
+    : 'highest rate with every delivery exactly once, no error acks, delivery p99 < 100 ms';
+const kneeLine = (label: string, k: Knee) =>
+  `${label} (${kneeRule}): ${k.rate ?? 'none'}${k.rate ? ' msg/s' : ''}${k.note ? ` (${k.note})` : ''}`;
 if (out.knee) {
-  const rule =
-    cfg.repeat > 1
-      ? 'highest rate where every run delivered everything exactly once with no error acks, and most runs had delivery p99 < 100 ms'
-      : 'highest rate with every delivery exactly once, no error acks, delivery p99 < 100 ms';
-  lines.push(
-    `Knee (${rule}): ${out.knee.rate ?? 'none'}${out.knee.rate ? ' msg/s' : ''}${out.knee.note ? ` (${out.knee.note})` : ''}`,
-    '',
-  );
+  lines.push(kneeLine(out.baseline ? 'Knee, new' : 'Knee', out.knee));
+  if (out.baseline?.knee) {
+    lines.push(kneeLine('Knee, base', out.baseline.knee));
+  }
+  lines.push('');
 }
 if (out.scaling.length) {
   lines.push(
