@@ -17,6 +17,7 @@ import { loadTables, knee, memoryTable, type Knee, type ReportedRun, type Side }
 import { measureInstances, scalingTable, type PubSubMode, type ScalingRun } from './scaling.js';
 import { prepareBaseline, type BaselineBuild } from './baseline-build.js';
 import { compareSides, sideBySideTable, type RateComparison } from './side-by-side.js';
+import { measureStoreCeiling, storeCeilingTable, type StoreCeilingRun } from './store-ceiling.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,6 +37,7 @@ const { values: o } = parseArgs({
     redis: { type: 'string', default: 'private' },
     memory: { type: 'boolean', default: false },
     scaling: { type: 'boolean', default: false },
+    'store-ceiling': { type: 'boolean', default: false },
     'memory-clients': { type: 'string', default: '400,4000' },
     'room-list': { type: 'string' },
     json: { type: 'string' },
@@ -70,23 +72,26 @@ const FULL = {
   memory: true,
   roomList: '1000,10000',
 };
-const full = o.full && !(o.rate || o.sweep || o.memory || o['room-list'] || o.scaling);
+const full = o.full && !(o.rate || o.sweep || o.memory || o['room-list'] || o.scaling || o['store-ceiling']);
 if (full) {
   o.sweep = FULL.sweep;
   o.memory = FULL.memory;
   o['room-list'] = FULL.roomList;
 }
 
+const STORE_CEILING_RATES = '2500,5000,10000,20000';
+
 const cfg = {
-  rates: o.scaling
-    ? []
-    : o.sweep
-      ? list(o.sweep, 'sweep')
-      : o.rate
-        ? [num(o.rate, 'rate')]
-        : o.memory || o['room-list']
-          ? []
-          : [1000],
+  rates:
+    o.scaling || o['store-ceiling']
+      ? []
+      : o.sweep
+        ? list(o.sweep, 'sweep')
+        : o.rate
+          ? [num(o.rate, 'rate')]
+          : o.memory || o['room-list']
+            ? []
+            : [1000],
   durationS: num(o.duration, 'duration'),
   repeat: num(o.repeat ?? (full ? FULL.repeat : '1'), 'repeat'),
   warmupS: Number(o.warmup),
@@ -94,7 +99,9 @@ const cfg = {
   users: num(o.users, 'users'),
   roomSize: num(o['room-size'], 'room-size'),
   messageBytes: num(o['message-bytes'], 'message-bytes'),
-  /** With --scaling, a list (2,4,6); otherwise the first one. */
+  /** With --store-ceiling, the offered rates (--sweep or --rate), or none. */
+  storeCeilingRates: o['store-ceiling'] ? list(o.sweep ?? o.rate ?? STORE_CEILING_RATES, 'sweep') : [],
+  /** With --scaling and --store-ceiling, a list (2,4,6); otherwise the first one. */
   instanceCounts: list(o.instances, 'instances'),
   instances: list(o.instances, 'instances')[0],
   scaling: o.scaling,
@@ -304,8 +311,18 @@ const out: {
   memory: MemoryResult | null;
   roomList: RoomListResult | null;
   scaling: ScalingRun[];
+  storeCeiling: StoreCeilingRun[];
   error?: string;
-} = { meta, runs: [], knee: null, baseline: null, memory: null, roomList: null, scaling: [] };
+} = {
+  meta,
+  runs: [],
+  knee: null,
+  baseline: null,
+  memory: null,
+  roomList: null,
+  scaling: [],
+  storeCeiling: [],
+};
 let failed = false;
 try {
   log(
@@ -346,6 +363,14 @@ try {
         out.scaling.push(await scalingStep(mode, count));
         await sleep(1000);
       }
+    }
+  }
+  for (const instances of cfg.storeCeilingRates.length ? cfg.instanceCounts : []) {
+    for (const rate of cfg.storeCeilingRates) {
+      const { users, roomSize, messageBytes, warmupS, durationS, drainS, databasePrefix } = cfg;
+      const step = { instances, rate, users, roomSize, messageBytes, warmupS, durationS, drainS };
+      out.storeCeiling.push(await measureStoreCeiling(repo, { ...step, databasePrefix, log }));
+      await sleep(1000);
     }
   }
   if (cfg.memory) {
@@ -409,6 +434,14 @@ if (out.scaling.length) {
       `(room r's members alternate between instances r and r+1 mod N), ${meta.durationS}s measured after ${meta.warmupS}s warm-up; ` +
       'counters and CPU over the whole load (warm-up, measured, drain).',
     scalingTable(out.scaling),
+    '',
+  );
+}
+if (out.storeCeiling.length) {
+  lines.push(
+    `${meta.users} users in rooms of ${meta.roomSize}, ${meta.messageBytes}-byte messages to random rooms from random members, ` +
+      `${meta.durationS}s measured after ${meta.warmupS}s warm-up, fresh database per step.`,
+    storeCeilingTable(out.storeCeiling),
     '',
   );
 }
