@@ -5,19 +5,17 @@
 import { table, type ReportedRun, type Side } from './report.js';
 
 export interface SideFigures {
-  runs: number;
   /** All instances together, % of one core over the measured window, each run in order. */
   instancesCpuPercent: number[];
   /** The instances' CPU-seconds / the messages acked in the measured window, in µs, each run. */
   cpuMicrosPerMessage: (number | null)[];
   /**
-   * Each run: acks kept pace with the schedule (at least 95 % of the window's
-   * messages acked in it). A run that fell behind spent its window partly on
-   * a backlog, so its CPU per message compares badly with one that did not.
+   * Each run: acks kept pace with the schedule, within 5 % of the window's
+   * messages acked in it. A run that fell behind spent its window partly on
+   * a backlog, and one that acked more caught up on the warm-up's: either way
+   * its CPU per message compares badly with a run that did neither.
    */
   keptUp: boolean[];
-  /** The same over all the side's runs: CPU-seconds summed / messages acked summed. */
-  cpuMicrosPerMessageAll: number | null;
   deliveryP50Ms: (number | null)[];
   deliveryP99Ms: (number | null)[];
   /** Missing deliveries + duplicates + error acks, each run (0 is the only good value). */
@@ -28,25 +26,32 @@ export interface RateComparison {
   rate: number;
   base: SideFigures;
   new: SideFigures;
-  /** new / base of cpuMicrosPerMessageAll: 1.10 is 10 % more instance CPU per message. */
+  /** Per pair (base run i, then new run i): new's CPU per message / base's; 1.10 is 10 % more. */
+  cpuPerMessageRatios: (number | null)[];
+  /**
+   * The median of those, over the pairs where both runs kept up (over all
+   * pairs when none did: then `ratioFromKeptUpPairs` is false). A pair
+   * shares its moment on the machine, so drift cancels within it, and the
+   * median leaves out a pair that met a burst of other work.
+   */
   cpuPerMessageRatio: number | null;
+  ratioFromKeptUpPairs: boolean;
 }
 
-const KEPT_UP = 0.95;
+/** Acked within this share of the window's messages (both ways) counts as keeping up. */
+const KEPT_UP = 0.05;
 
 const cpuSeconds = (r: ReportedRun) => (r.cpuPercentOfCore.instances / 100) * r.cpuPercentOfCore.seconds;
-const micros = (seconds: number, messages: number) =>
-  messages > 0 ? Math.round((seconds * 1e6) / messages) : null;
+const microsPerMessage = (r: ReportedRun) =>
+  r.messages.ackedInWindow > 0 ? Math.round((cpuSeconds(r) * 1e6) / r.messages.ackedInWindow) : null;
+const keptUp = (r: ReportedRun) =>
+  Math.abs(r.messages.ackedInWindow - r.messages.measured) <= KEPT_UP * r.messages.measured;
 
 function figures(runs: ReportedRun[]): SideFigures {
-  const seconds = runs.reduce((t, r) => t + cpuSeconds(r), 0);
-  const acked = runs.reduce((t, r) => t + r.messages.ackedInWindow, 0);
   return {
-    runs: runs.length,
     instancesCpuPercent: runs.map((r) => r.cpuPercentOfCore.instances),
-    cpuMicrosPerMessage: runs.map((r) => micros(cpuSeconds(r), r.messages.ackedInWindow)),
-    keptUp: runs.map((r) => r.messages.ackedInWindow >= KEPT_UP * r.messages.measured),
-    cpuMicrosPerMessageAll: micros(seconds, acked),
+    cpuMicrosPerMessage: runs.map(microsPerMessage),
+    keptUp: runs.map(keptUp),
     deliveryP50Ms: runs.map((r) => r.latencyMs.delivery.p50),
     deliveryP99Ms: runs.map((r) => r.latencyMs.delivery.p99),
     lostDupErrors: runs.map(
@@ -54,6 +59,17 @@ function figures(runs: ReportedRun[]): SideFigures {
     ),
   };
 }
+
+function median(values: number[]): number | null {
+  if (!values.length) {
+    return null;
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const twoDigits = (v: number) => Math.round(v * 100) / 100;
 
 /** One comparison per rate that has runs on both sides, in rate order. */
 export function compareSides(runs: ReportedRun[]): RateComparison[] {
@@ -64,54 +80,67 @@ export function compareSides(runs: ReportedRun[]): RateComparison[] {
     if (!base.length || !next.length) {
       return [];
     }
-    const b = figures(base);
-    const n = figures(next);
-    const ratio =
-      b.cpuMicrosPerMessageAll && n.cpuMicrosPerMessageAll
-        ? Math.round((n.cpuMicrosPerMessageAll / b.cpuMicrosPerMessageAll) * 100) / 100
-        : null;
-    return [{ rate, base: b, new: n, cpuPerMessageRatio: ratio }];
+    const pairs = base.flatMap((b) => next.filter((n) => n.run === b.run).map((n) => ({ b, n })));
+    const ratios = pairs.map(({ b, n }) => {
+      const [mb, mn] = [microsPerMessage(b), microsPerMessage(n)];
+      return mb && mn ? twoDigits(mn / mb) : null;
+    });
+    const steady = ratios.filter((ratio, i) => ratio !== null && keptUp(pairs[i].b) && keptUp(pairs[i].n));
+    const all = ratios.filter((ratio) => ratio !== null);
+    const ratio = median((steady.length ? steady : all) as number[]);
+    return [
+      {
+        rate,
+        base: figures(base),
+        new: figures(next),
+        cpuPerMessageRatios: ratios,
+        cpuPerMessageRatio: ratio === null ? null : twoDigits(ratio),
+        ratioFromKeptUpPairs: steady.length > 0,
+      },
+    ];
   });
 }
-
-const each = (values: (number | null)[]) => values.map((v) => (v === null ? '-' : String(v))).join(', ');
 
 export function sideBySideTable(comparisons: RateComparison[], labels: Record<Side, string>): string {
   const rows = comparisons.flatMap((c) =>
     (['base', 'new'] as const).map((side) => {
       const f = c[side];
+      const ratios = side === 'new';
       return [
         c.rate,
         labels[side],
-        each(f.instancesCpuPercent),
+        f.instancesCpuPercent.join(', '),
         f.cpuMicrosPerMessage.map((v, i) => `${v ?? '-'}${f.keptUp[i] ? '' : '*'}`).join(', '),
-        f.cpuMicrosPerMessageAll,
-        side === 'new' && c.cpuPerMessageRatio !== null ? c.cpuPerMessageRatio.toFixed(2) : '',
+        ratios ? c.cpuPerMessageRatios.map((v) => (v === null ? '-' : v.toFixed(2))).join(', ') : '',
+        ratios && c.cpuPerMessageRatio !== null
+          ? `${c.cpuPerMessageRatio.toFixed(2)}${c.ratioFromKeptUpPairs ? '' : '*'}`
+          : '',
         f.deliveryP50Ms.map((p50, i) => `${p50 ?? '-'}/${f.deliveryP99Ms[i] ?? '-'}`).join(', '),
-        each(f.lostDupErrors),
+        f.lostDupErrors.join(', '),
       ];
     }),
   );
+  const marked = comparisons.some((c) => [...c.base.keptUp, ...c.new.keptUp].some((kept) => !kept));
   return [
     "Side by side (runs alternated base, new, base, new … at each rate; instances' CPU over the measured window; " +
-      'CPU per message = their CPU-seconds / messages acked in the window)',
+      'CPU per message = their CPU-seconds / messages acked in the window; new/base per pair of runs, and its median)',
     table(
       [
         'offered/s',
         'build',
         'inst cpu% (each run)',
         'cpu µs/msg (each run)',
-        'cpu µs/msg (all runs)',
+        'new/base (each pair)',
         'new/base',
         'delivery p50/p99 ms (each run)',
         'lost+dup+errors',
       ],
       rows,
     ),
-    ...(comparisons.some((c) => [...c.base.keptUp, ...c.new.keptUp].some((kept) => !kept))
+    ...(marked
       ? [
-          `* acked less than ${KEPT_UP * 100} % of the window's messages in the window: behind schedule, ` +
-            'so that CPU per message is not comparable',
+          `* acked more or less than the window's messages ± ${KEPT_UP * 100} % (behind schedule, or catching up): ` +
+            'that CPU per message does not compare, and the median leaves out its pair (a starred median had no other)',
         ]
       : []),
   ].join('\n');
