@@ -38,6 +38,7 @@ const { values: o } = parseArgs({
     memory: { type: 'boolean', default: false },
     scaling: { type: 'boolean', default: false },
     'store-ceiling': { type: 'boolean', default: false },
+    'drop-foreign-keys': { type: 'boolean', default: false },
     'memory-clients': { type: 'string', default: '400,4000' },
     'room-list': { type: 'string' },
     json: { type: 'string' },
@@ -369,7 +370,10 @@ try {
     for (const rate of cfg.storeCeilingRates) {
       const { users, roomSize, messageBytes, warmupS, durationS, drainS, databasePrefix } = cfg;
       const step = { instances, rate, users, roomSize, messageBytes, warmupS, durationS, drainS };
-      out.storeCeiling.push(await measureStoreCeiling(repo, { ...step, databasePrefix, log }));
+      const dropForeignKeys = o['drop-foreign-keys'];
+      out.storeCeiling.push(
+        await measureStoreCeiling(repo, { ...step, databasePrefix, dropForeignKeys, log }),
+      );
       await sleep(1000);
     }
   }

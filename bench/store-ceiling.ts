@@ -36,6 +36,11 @@ export interface StoreCeilingOptions {
   durationS: number;
   /** After the last message is offered, how long to wait for the rest to commit. */
   drainS: number;
+  /**
+   * Drop `messages`' two foreign keys (room, sender) in the bench database
+   * before offering: what their per-row checks cost. Never what the app runs.
+   */
+  dropForeignKeys: boolean;
   databasePrefix: string;
   log: (m: string) => void;
 }
@@ -47,6 +52,7 @@ const COMMIT_P99_MS = 100;
 
 export interface StoreCeilingRun {
   instances: number;
+  foreignKeys: boolean;
   offeredPerSec: number;
   rooms: number;
   /** New messages committed in the measured window, per second. */
@@ -108,7 +114,12 @@ async function startContext(app: App, databaseUrl: string, secret: string): Prom
 }
 
 /** Users, rooms of `roomSize` consecutive users, every user in one room (membership version 0). */
-async function seed(databaseUrl: string, users: number, roomSize: number): Promise<void> {
+async function seed(
+  databaseUrl: string,
+  users: number,
+  roomSize: number,
+  dropForeignKeys: boolean,
+): Promise<void> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
@@ -124,6 +135,11 @@ async function seed(databaseUrl: string, users: number, roomSize: number): Promi
        SELECT 'r' || (i / $2), 'u' || i FROM generate_series(0, $1 - 1) AS i`,
       [users, roomSize],
     );
+    if (dropForeignKeys) {
+      await db.query(
+        'ALTER TABLE messages DROP CONSTRAINT messages_room_id_fkey, DROP CONSTRAINT messages_sender_id_fkey',
+      );
+    }
     await db.query('ANALYZE');
   } finally {
     await db.end();
@@ -165,10 +181,11 @@ export async function measureStoreCeiling(repo: string, o: StoreCeilingOptions):
       contexts.push(await startContext(app, databaseUrl, secret));
     }
     const rooms = o.users / o.roomSize;
-    await seed(databaseUrl, o.users, o.roomSize);
+    await seed(databaseUrl, o.users, o.roomSize, o.dropForeignKeys);
     await walReader.connect();
     o.log(
-      `store ceiling: ${o.rate} msg/s offered to ${o.instances} instance(s), ${rooms} rooms, database ${db}`,
+      `store ceiling: ${o.rate} msg/s offered to ${o.instances} instance(s), ${rooms} rooms, database ${db}` +
+        (o.dropForeignKeys ? ', messages without its foreign keys' : ''),
     );
     const instances = contexts.map((c) => ({
       repository: c.get(app.MessagesRepository, { strict: false }),
@@ -298,6 +315,7 @@ async function offer(
   const per = (v: number) => (committed ? Math.round(v / committed) : null);
   return {
     instances: instances.length,
+    foreignKeys: !o.dropForeignKeys,
     offeredPerSec: o.rate,
     rooms: o.rooms,
     committedPerSec: Math.round(committed / cpu.seconds),
@@ -316,7 +334,7 @@ async function offer(
 
 export function storeCeilingTable(runs: StoreCeilingRun[]): string {
   const rows = runs.map((r) => [
-    r.instances,
+    `${r.instances}${r.foreignKeys ? '' : ' (no FKs)'}`,
     r.offeredPerSec,
     r.committedPerSec,
     r.batchesPerSec,
