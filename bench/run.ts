@@ -21,8 +21,9 @@ import { measureStoreCeiling, storeCeilingTable, type StoreCeilingRun } from './
 const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// Instances are ours: on Ctrl-C stop them and drop their database before exiting.
-const live = new Set<Instances>();
+// Instances (and the store ceiling's databases) are ours: on Ctrl-C stop
+// them and drop their databases before exiting.
+const live = new Set<{ stop(): Promise<void> }>();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
     log(`${sig}: stopping instances`);
@@ -256,7 +257,7 @@ try {
         cfg;
       const step = { instances, rate, users, roomSize, messageBytes, warmupS, durationS, drainS };
       out.storeCeiling.push(
-        await measureStoreCeiling(repo, { ...step, databasePrefix, dropForeignKeys, log }),
+        await measureStoreCeiling(repo, { ...step, databasePrefix, dropForeignKeys, live, log }),
       );
       await sleep(1000);
     }

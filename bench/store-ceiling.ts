@@ -42,6 +42,8 @@ export interface StoreCeilingOptions {
    */
   dropForeignKeys: boolean;
   databasePrefix: string;
+  /** Holds a way to drop the step's database while it exists, for Ctrl-C. */
+  live: Set<{ stop(): Promise<void> }>;
   log: (m: string) => void;
 }
 
@@ -172,8 +174,12 @@ export async function measureStoreCeiling(repo: string, o: StoreCeilingOptions):
   const databaseUrl = `${POSTGRES}/${o.databasePrefix}_${stamp}`;
   const db = new URL(databaseUrl).pathname.slice(1);
   await recreateDatabase(databaseUrl);
+  const database = { stop: () => dropDatabase(databaseUrl) };
+  o.live.add(database);
   const contexts: INestApplicationContext[] = [];
   const walReader = new pg.Client({ connectionString: databaseUrl });
+  // Ctrl-C drops the database under it (WITH (FORCE)): the read fails, not the process.
+  walReader.on('error', () => {});
   try {
     const secret = crypto.randomBytes(32).toString('hex');
     // One at a time: the first runs the migrations, which the others then find done.
@@ -201,6 +207,7 @@ export async function measureStoreCeiling(repo: string, o: StoreCeilingOptions):
     await walReader.end().catch(() => {});
     await Promise.allSettled(contexts.map((c) => c.close()));
     await dropDatabase(databaseUrl);
+    o.live.delete(database);
     o.log(`dropped database ${db}`);
   }
 }
