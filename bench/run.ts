@@ -22,10 +22,18 @@ const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Instances (and the store ceiling's databases) are ours: on Ctrl-C stop
-// them and drop their databases before exiting.
+// them and drop their databases before exiting. Ctrl-C reaches this process
+// twice under `npx tsx` (from the terminal, and relayed by tsx's parent), so
+// a repeat is ignored rather than left to the default action, which would
+// exit before the clean-up.
 const live = new Set<{ stop(): Promise<void> }>();
+let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
+  process.on(sig, () => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
     log(`${sig}: stopping instances`);
     void Promise.allSettled([...live].map((h) => h.stop())).then(() => process.exit(130));
   });
