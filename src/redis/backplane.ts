@@ -85,11 +85,7 @@ export class RedisBackplane extends Backplane {
   attach(server: Server): void {
     const { pub, sub, spublish, shardSub } = this.redis;
     const create = this.sharded
-      ? (nsp: unknown) => {
-          const adapter = new ShardedUserAdapter(nsp, spublish, shardSub, this.counters);
-          this.redis.onResubscribed(() => adapter.resubscribed());
-          return adapter;
-        }
+      ? (nsp: unknown) => new ShardedUserAdapter(nsp, spublish, shardSub, this.counters)
       : (createAdapter(pub, sub) as (nsp: unknown) => Adapter);
     if (!this.sharded) {
       const count = () => this.counters.redisBroadcastsReceived++;

@@ -7,8 +7,8 @@ import type { BackplaneCounters } from './backplane-counters.js';
 export const userShardChannel = (room: Room): string => `chat:{${room}}`;
 
 /**
- * A broadcast to more users than this (held elsewhere) goes out once, on
- * a wide channel that every instance hears, instead of once per user:
+ * A broadcast to more users than this goes out once, on a wide channel
+ * that every instance hears, instead of once per user:
  * Redis work per broadcast stays bounded whatever the room's size. Up to
  * here, per-user channels cost at most this many publishes and reach only
  * the instances that hold those users; past it, one publish is cheaper for
@@ -41,8 +41,6 @@ interface Head {
   except?: Room[];
   /** Disconnect the users' sockets instead (true: close the connection too); no packet follows. */
   d?: boolean;
-  /** A holder of the user's sockets says it arrived (`here`) or left (`bye`); no packet follows. */
-  c?: 'here' | 'bye';
 }
 
 type Publish = (channel: string, message: string) => Promise<unknown>;
@@ -58,32 +56,16 @@ type Publish = (channel: string, message: string) => Promise<unknown>;
  * events of its own users and of large rooms, and in a Redis Cluster each
  * user's channel lives on the shard of its slot.
  *
- * No echo for a user held here alone: an instance publishes on a user's
- * channel only when another instance may hold a socket of that user too.
- * When a user's first socket arrives, the instance says `here` on the
- * user's channel: Redis answers how many instances are subscribed, so 1
- * means it holds the user alone; every other holder hears the `here` and
- * publishes for that user from then on. When the last socket leaves, the
- * instance unsubscribes and says `bye`; the holders that remain say `here`
- * again to learn whether they are alone now. Whatever is not known for
- * sure (a `here` in flight, a held publish, a subscription being restored)
- * counts as "not alone", so the worst a race costs is one echo, never a
- * missed event.
- *
  * The service addresses nothing but `user:` rooms across instances
- * (broadcaster.ts); any other room stays local. An instance still hears
- * its own wide publishes back and drops them before decoding: a
- * fixed-length prefix names the sender.
+ * (broadcaster.ts); any other room stays local. An instance hears its own
+ * publish back (for a user it also holds, or on its wide channel) and drops
+ * it before decoding: a fixed-length prefix names the sender.
  */
 export class ShardedUserAdapter extends Adapter {
   private readonly uid = randomUUID();
   private readonly wideChannel = WIDE_CHANNELS[Math.floor(Math.random() * WIDE_CHANNELS.length)];
   /** Settles once the wide channels are subscribed; a socket's first join waits for it. */
   private readonly wideSubscribed: Promise<unknown>;
-  /** The user rooms this instance knows it holds alone: their events are not published. */
-  private readonly alone = new Set<Room>();
-  /** Per user room, how many `here`s of others were heard: a count of 1 taken before one is stale. */
-  private readonly heard = new Map<Room, number>();
 
   constructor(
     nsp: unknown,
@@ -94,12 +76,7 @@ export class ShardedUserAdapter extends Adapter {
     super(nsp);
     this.on('delete-room', (room: Room) => {
       if (USER_ROOM.test(room)) {
-        this.alone.delete(room);
-        this.heard.delete(room);
-        void this.sub
-          .sunsubscribe(userShardChannel(room))
-          .then(() => this.control(room, 'bye'))
-          .catch(() => undefined);
+        void this.sub.sunsubscribe(userShardChannel(room)).catch(() => undefined);
       }
     });
     sub.on('smessageBuffer', (_channel: Buffer, message: Buffer) => this.received(message));
@@ -117,47 +94,13 @@ export class ShardedUserAdapter extends Adapter {
   override addAll(id: string, rooms: Set<Room>): Promise<void> {
     const fresh = [...rooms].filter((room) => USER_ROOM.test(room) && !this.rooms.has(room));
     void super.addAll(id, rooms);
-    const subscribed = fresh.map((room) =>
-      this.sub.ssubscribe(userShardChannel(room)).then(() => this.sayHere(room)),
-    );
-    return Promise.all([this.wideSubscribed, ...subscribed]).then(
+    return Promise.all([
+      this.wideSubscribed,
+      ...fresh.map((room) => this.sub.ssubscribe(userShardChannel(room))),
+    ]).then(
       () => undefined,
       () => undefined,
     );
-  }
-
-  /**
-   * After this instance's subscriptions broke and are back: it may have
-   * missed a `here`, so it forgets what it knew and asks again.
-   */
-  resubscribed(): void {
-    this.alone.clear();
-    for (const room of this.rooms.keys()) {
-      if (USER_ROOM.test(room)) {
-        void this.sayHere(room);
-      }
-    }
-  }
-
-  /**
-   * Says `here` on the user's channel; alone when Redis counts this
-   * instance as its only subscriber. Redis hands the `here` to every other
-   * subscriber before it answers, so once this settles the others publish
-   * for the user (the join waits for it).
-   */
-  private sayHere(room: Room): Promise<void> {
-    this.alone.delete(room);
-    const heard = this.heard.get(room) ?? 0;
-    return this.control(room, 'here').then((subscribers) => {
-      if (subscribers === 1 && (this.heard.get(room) ?? 0) === heard && this.rooms.has(room)) {
-        this.alone.add(room);
-      }
-    });
-  }
-
-  private control(room: Room, c: 'here' | 'bye'): Promise<unknown> {
-    this.counters.redisPublishes++;
-    return this.publish(userShardChannel(room), this.uid + JSON.stringify({ u: [room], c } satisfies Head));
   }
 
   override broadcast(packet: unknown, opts: BroadcastOptions): void {
@@ -183,8 +126,7 @@ export class ShardedUserAdapter extends Adapter {
 
   /** `body`: the packet after its newline, or nothing for a disconnect. */
   private send(opts: BroadcastOptions, body: string, disconnect?: boolean): void {
-    // Users held here alone were served by the local delivery already.
-    const users = [...opts.rooms].filter((room) => USER_ROOM.test(room) && !this.alone.has(room));
+    const users = [...opts.rooms].filter((room) => USER_ROOM.test(room));
     const except = opts.except?.size ? [...opts.except] : undefined;
     const envelope = (u: Room[]) =>
       this.uid + JSON.stringify({ u, except, d: disconnect } satisfies Head) + body;
@@ -210,15 +152,6 @@ export class ShardedUserAdapter extends Adapter {
     const rooms = new Set(head.u.filter((room) => this.rooms.has(room)));
     if (rooms.size === 0) {
       return; // a wide broadcast for nobody here, or a user who just left
-    }
-    if (head.c !== undefined) {
-      const [room] = rooms;
-      this.heard.set(room, (this.heard.get(room) ?? 0) + 1);
-      this.alone.delete(room);
-      if (head.c === 'bye') {
-        void this.sayHere(room); // alone now?
-      }
-      return;
     }
     const opts: BroadcastOptions = { rooms, except: new Set(head.except), flags: { local: true } };
     if (newline < 0) {
