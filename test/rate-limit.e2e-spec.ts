@@ -55,6 +55,25 @@ describe('per-user send rate limit, shared by all instances', () => {
     })) as any;
     expect(later.status).toBe('success');
   });
+
+  it('never lets a burst past 40, however many tokens the instances hold on lease', async () => {
+    const carol = await createUser(instances[0].url);
+    const room = (await createRoom(instances[0].url, carol, [bob])).id;
+    const sockets = await Promise.all(instances.map((i) => connect(i.url, carol.token)));
+    const send = (socket: (typeof sockets)[number], content: string) =>
+      request(socket, 'create_message', { roomId: room, messageId: randomUUID(), content }) as Promise<any>;
+    // One send on each instance: each takes tokens ahead (a lease) from the full bucket.
+    expect((await send(sockets[0], 'first')).status).toBe('success');
+    expect((await send(sockets[1], 'second')).status).toBe('success');
+    await sleep(1_200); // a plain bucket would be full again by now
+    const started = Date.now();
+    const acks = await Promise.all(Array.from({ length: 80 }, (_, i) => send(sockets[i % 2], `flood ${i}`)));
+    const refilled = Math.ceil(((Date.now() - started) * 20) / 1000);
+    const accepted = acks.filter((a) => a.status === 'success').length;
+    // The bucket and the leases together hold the burst, no more.
+    expect(accepted).toBeLessThanOrEqual(40 + refilled);
+    expect(accepted).toBeGreaterThanOrEqual(38);
+  });
 });
 
 // §11: mark_read and typing share a limit of their own, also across instances.

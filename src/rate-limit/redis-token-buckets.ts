@@ -5,50 +5,75 @@ import { RedisConnections } from '../redis/redis-connections.js';
 import { TokenBuckets, type Rate } from './token-buckets.js';
 import { LEASE_MS, leaseSize, TokenLeases, type Unused } from './token-leases.js';
 
+/**
+ * How long after a grant Redis still counts leased tokens as out: the
+ * instance's own LEASE_MS, plus time for a lease that ended to be given
+ * back (the release runs every LEASE_MS / 5) before Redis stops counting it.
+ */
+const REDIS_LEASE_MS = LEASE_MS + 3_000;
+
 // takeToken() as one atomic script over every key of a batch (a key may
 // repeat: one user sending twice in the batch). Redis's clock, not the
-// instances', so skewed clocks cannot stretch the limit. A key's last
-// check in a call (the earlier ones took theirs already) may also take up
-// to ARGV[3] tokens ahead of need (a lease), but only from the bucket's
-// upper half: 0 is refused, 1 allowed, 1 + n allowed with n more leased.
+// instances', so skewed clocks cannot stretch the limit.
+//
+// Leases: a key's last check in a call (the earlier ones took theirs
+// already) may also take up to ARGV[3] tokens ahead of need, only from the
+// bucket's upper half. The bucket remembers how many tokens are out on
+// lease (`leased`) until when (`lend`, ARGV[4] ms on): while they may still
+// be spent, it refills only up to the burst minus them, so the bucket and
+// the leases together never hold more than the burst. Once `lend` has
+// passed, what was not given back counts as spent.
+//
+// Answers, per check: 0 refused, 1 allowed, 1 + n allowed with n leased;
+// and the lease's end (Redis clock) for those that leased.
 const TAKE_TOKENS = `
-local rate, burst, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local rate, burst, lease, leaseMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local ttl = math.ceil(burst * 1000 / rate) + 1000
-local allowed, last = {}, {}
+local allowed, ends, last = {}, {}, {}
 for i, key in ipairs(KEYS) do last[key] = i end
 for i, key in ipairs(KEYS) do
-  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local state = redis.call('HMGET', key, 'tokens', 'at', 'leased', 'lend')
+  local lend = tonumber(state[4]) or 0
+  local leased = now < lend and tonumber(state[3]) or 0
   local tokens = tonumber(state[1]) or burst
   local at = tonumber(state[2]) or now
-  tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
+  tokens = math.min(burst - leased, tokens + math.max(0, now - at) * rate / 1000)
   allowed[i] = 0
+  ends[i] = 0
   if tokens >= 1 then
     tokens = tokens - 1
     allowed[i] = 1
     local ahead = math.min(lease, math.floor(tokens - burst / 2))
     if last[key] == i and ahead > 0 then
       tokens = tokens - ahead
+      leased = leased + ahead
+      lend = now + leaseMs
       allowed[i] = 1 + ahead
+      ends[i] = lend
     end
   end
-  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', now)
-  redis.call('PEXPIRE', key, ttl)
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', now, 'leased', leased, 'lend', lend)
+  redis.call('PEXPIRE', key, math.max(ttl, lend - now + 1000))
 end
-return allowed`;
+return {allowed, ends}`;
 
-// Leased tokens not spent go back (ARGV[2 + i] for KEYS[i]), never above
-// the burst; a bucket that expired meanwhile is full already.
+// A lease given back (KEYS[i]; ARGV from 3 on, three per key: tokens not
+// spent, tokens granted, the lease's end as TAKE_TOKENS answered it): the
+// grant is no longer out, the unspent tokens are back in the bucket. Only
+// before the lease's end: after it, the bucket has stopped counting it.
 const RETURN_TOKENS = `
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 for i, key in ipairs(KEYS) do
-  local state = redis.call('HMGET', key, 'tokens', 'at')
-  if state[1] then
-    local tokens = math.min(burst, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate / 1000)
-    redis.call('HSET', key, 'tokens', tostring(math.min(burst, tokens + tonumber(ARGV[2 + i]))), 'at', now)
+  local unused, granted, leaseEnd = tonumber(ARGV[i * 3]), tonumber(ARGV[i * 3 + 1]), tonumber(ARGV[i * 3 + 2])
+  local state = redis.call('HMGET', key, 'tokens', 'at', 'leased')
+  if state[1] and now < leaseEnd then
+    local leased = math.max(0, (tonumber(state[3]) or 0) - granted)
+    local tokens = tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate / 1000 + unused
+    redis.call('HSET', key, 'tokens', tostring(math.min(burst - leased, tokens)), 'at', now, 'leased', leased)
   end
 end
 return 0`;
@@ -70,7 +95,7 @@ interface Check {
  */
 @Injectable()
 export class RedisTokenBuckets extends TokenBuckets implements BeforeApplicationShutdown {
-  private readonly takeTokens: Script<number[]>;
+  private readonly takeTokens: Script<[number[], number[]]>;
   private readonly returnTokens: Script<number>;
   private readonly leases = new TokenLeases();
   private readonly releaseTimer: NodeJS.Timeout;
@@ -89,7 +114,10 @@ export class RedisTokenBuckets extends TokenBuckets implements BeforeApplication
     // Sent once, then called by their SHA (EVALSHA): no script text per call.
     commands.defineCommand('takeTokens', { lua: TAKE_TOKENS });
     commands.defineCommand('returnTokens', { lua: RETURN_TOKENS });
-    const scripts = commands as unknown as { takeTokens: Script<number[]>; returnTokens: Script<number> };
+    const scripts = commands as unknown as {
+      takeTokens: Script<[number[], number[]]>;
+      returnTokens: Script<number>;
+    };
     this.takeTokens = scripts.takeTokens.bind(commands);
     this.returnTokens = scripts.returnTokens.bind(commands);
     this.releaseTimer = setInterval(() => void this.giveBack(this.leases.release()), LEASE_MS / 5);
@@ -114,8 +142,8 @@ export class RedisTokenBuckets extends TokenBuckets implements BeforeApplication
       this.byScriptCall(asking).map(async (group) => {
         const { rate } = group[0];
         const keys = group.map((check) => check.key);
-        const answers = await withTimeout(
-          this.takeTokens(keys.length, ...keys, rate.perSecond, rate.burst, leaseSize(rate)),
+        const [answers, leaseEnds] = await withTimeout(
+          this.takeTokens(keys.length, ...keys, rate.perSecond, rate.burst, leaseSize(rate), REDIS_LEASE_MS),
           CHECK_TIMEOUT_MS,
           () => {
             throw new Error(`Redis did not answer within ${CHECK_TIMEOUT_MS} ms`);
@@ -124,7 +152,7 @@ export class RedisTokenBuckets extends TokenBuckets implements BeforeApplication
         group.forEach(({ index, key }, j) => {
           allowed[index] = answers[j] >= 1;
           if (answers[j] > 1) {
-            this.leases.add(key, answers[j] - 1, rate);
+            this.leases.add(key, answers[j] - 1, rate, leaseEnds[j]);
           }
         });
       }),
@@ -138,9 +166,9 @@ export class RedisTokenBuckets extends TokenBuckets implements BeforeApplication
       this.byScriptCall(unused).map((group) => {
         const { rate } = group[0];
         const keys = group.map((u) => u.key);
-        const tokens = group.map((u) => u.tokens);
+        const leases = group.flatMap((u) => [u.tokens, u.granted, u.leaseEnd]);
         return withTimeout(
-          this.returnTokens(keys.length, ...keys, rate.perSecond, rate.burst, ...tokens),
+          this.returnTokens(keys.length, ...keys, rate.perSecond, rate.burst, ...leases),
           CHECK_TIMEOUT_MS,
           () => 0,
         ).catch(() => 0);

@@ -14,28 +14,39 @@ export function leaseSize({ perSecond }: Rate): number {
 }
 
 interface Lease {
+  /** Left to spend. */
   tokens: number;
+  /** Granted in all, for the bucket to stop counting. */
+  granted: number;
+  /** Spendable until then (this process's clock). */
   expiresAt: number;
+  /** Until when the bucket counts the grant as out (Redis's clock, as it answered). */
+  leaseEnd: number;
   rate: Rate;
 }
 
-/** Unused leased tokens of one key, to give back. */
+/** A lease that ended, to give back: its unspent tokens and what was granted. */
 export interface Unused {
   key: string;
   tokens: number;
+  granted: number;
+  leaseEnd: number;
   rate: Rate;
 }
 
 /**
  * Tokens this instance took from a shared bucket ahead of need. Spending
  * one needs no round trip to Redis; every token spent was taken from the
- * shared bucket first, so a user's limit holds across instances as before.
- * What one instance holds and does not spend within LEASE_MS goes back to
- * the bucket, so a user who moves to another instance loses at most
- * `leaseSize` tokens there for that long.
+ * shared bucket first, and the bucket does not refill into the room of
+ * tokens still out on lease, so a user's limit holds across instances as
+ * before. A lease ends LEASE_MS after its last grant and is given back
+ * (its unspent tokens return to the bucket), so a user who moves to
+ * another instance loses at most `leaseSize` tokens there for that long.
  */
 export class TokenLeases {
   private readonly leases = new Map<string, Lease>();
+  /** Ended leases replaced by a new grant before release() took them. */
+  private readonly ended: Unused[] = [];
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -49,24 +60,42 @@ export class TokenLeases {
     return true;
   }
 
-  /** Tokens the bucket granted ahead; they join what is left of the key's lease, which starts again. */
-  add(key: string, tokens: number, rate: Rate): void {
-    const left = this.leases.get(key)?.tokens ?? 0;
-    this.leases.set(key, { tokens: left + tokens, expiresAt: this.clock() + LEASE_MS, rate });
+  /**
+   * Tokens the bucket granted ahead, until `leaseEnd` on its clock. They
+   * join the key's lease, which starts again, while it runs; an ended
+   * lease is never extended (the bucket may have stopped counting it) but
+   * waits to be given back.
+   */
+  add(key: string, tokens: number, rate: Rate, leaseEnd: number): void {
+    const now = this.clock();
+    const lease = this.leases.get(key);
+    if (lease !== undefined && lease.expiresAt > now) {
+      Object.assign(lease, { tokens: lease.tokens + tokens, granted: lease.granted + tokens, leaseEnd });
+      lease.expiresAt = now + LEASE_MS;
+      return;
+    }
+    if (lease !== undefined) {
+      this.ended.push({ key, ...lease });
+    }
+    this.leases.set(key, { tokens, granted: tokens, expiresAt: now + LEASE_MS, leaseEnd, rate });
   }
 
-  /** Removes the expired leases (all of them when `all`), answering the tokens they left unused. */
+  /** Removes the ended leases (all of them when `all`), to give back. */
   release(all = false): Unused[] {
     const now = this.clock();
-    const unused: Unused[] = [];
+    const ended = this.ended.splice(0);
     for (const [key, lease] of this.leases) {
       if (all || lease.expiresAt <= now) {
         this.leases.delete(key);
-        if (lease.tokens > 0) {
-          unused.push({ key, tokens: lease.tokens, rate: lease.rate });
-        }
+        ended.push({ key, ...lease });
       }
     }
-    return unused;
+    return ended.map(({ key, tokens, granted, leaseEnd, rate }) => ({
+      key,
+      tokens,
+      granted,
+      leaseEnd,
+      rate,
+    }));
   }
 }
