@@ -86,6 +86,30 @@ describe('when Redis goes away', () => {
     await bobInbox.waitFor('message_created', (e) => e.message.messageId === after.message.messageId);
   });
 
+  it('delivers live to a socket that connected while Redis was away, once it is back', async () => {
+    const [one, two] = instances.map((i) => i.url);
+    const dave = await createUser(two);
+    const room = await createRoom(one, alice, [dave]);
+    await redis.kill();
+    await waitUntil(async () => (await readiness(two)) === 503, 15_000, 'not ready without Redis');
+    // Its first socket anywhere: the subscription to its user's channel cannot be made now.
+    const daveInbox = new Inbox(await connect(two, dave.token));
+    await redis.restart();
+    await waitUntil(
+      async () => (await readiness(one)) === 200 && (await readiness(two)) === 200,
+      15_000,
+      'both ready once Redis is back',
+    );
+    await daveInbox.waitFor('resync');
+    const sent = (await emit(aliceSocket, 'create_message', {
+      roomId: room.id,
+      messageId: randomUUID(),
+      content: 'to a socket born in the outage',
+    })) as any;
+    expect(sent.status).toBe('success');
+    await daveInbox.waitFor('message_created', (e) => e.message.messageId === sent.message.messageId);
+  });
+
   it('holds the send limit per instance while Redis is away instead of letting everything through', async () => {
     await redis.kill();
     await waitUntil(

@@ -70,6 +70,8 @@ export class InProcessBackplane extends Backplane {
 export class RedisBackplane extends Backplane {
   readonly description: string;
   private readonly sharded: boolean;
+  /** The sharded adapters (one per namespace), to subscribe again after an outage. */
+  private readonly shardedAdapters: ShardedUserAdapter[] = [];
 
   constructor(
     private readonly redis: RedisConnections,
@@ -85,7 +87,11 @@ export class RedisBackplane extends Backplane {
   attach(server: Server): void {
     const { pub, sub, spublish, shardSub } = this.redis;
     const create = this.sharded
-      ? (nsp: unknown) => new ShardedUserAdapter(nsp, spublish, shardSub, this.counters)
+      ? (nsp: unknown) => {
+          const adapter = new ShardedUserAdapter(nsp, spublish, shardSub, this.counters);
+          this.shardedAdapters.push(adapter);
+          return adapter;
+        }
       : (createAdapter(pub, sub) as (nsp: unknown) => Adapter);
     if (!this.sharded) {
       const count = () => this.counters.redisBroadcastsReceived++;
@@ -110,8 +116,11 @@ export class RedisBackplane extends Backplane {
     server.adapter(counted as unknown as Parameters<Server['adapter']>[0]);
   }
 
+  /** Only once every channel this instance needs is subscribed again, so a resync misses nothing later. */
   onResubscribed(listener: () => void): void {
-    this.redis.onResubscribed(listener);
+    this.redis.onResubscribed(() => {
+      void Promise.all(this.shardedAdapters.map((adapter) => adapter.resubscribe())).then(listener);
+    });
   }
 
   heldPublishes(): HeldPublishes {

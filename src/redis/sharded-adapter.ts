@@ -80,8 +80,23 @@ export class ShardedUserAdapter extends Adapter {
       }
     });
     sub.on('smessageBuffer', (_channel: Buffer, message: Buffer) => this.received(message));
-    // Failures are left to the subscriber: it subscribes again on reconnect.
+    // A subscription Redis did not confirm is asked for again once it is back (resubscribe()).
     this.wideSubscribed = Promise.all(WIDE_CHANNELS.map((channel) => sub.ssubscribe(channel))).catch(
+      () => undefined,
+    );
+  }
+
+  /**
+   * After the subscriber link broke and is back: asks again for every
+   * channel this instance needs. The link restores the subscriptions Redis
+   * had confirmed, but one asked for while Redis was away (a user's first
+   * socket connecting meanwhile) was refused and would stay missing;
+   * asking again for one that is there changes nothing.
+   */
+  resubscribe(): Promise<void> {
+    const users = [...this.rooms.keys()].filter((r) => USER_ROOM.test(r)).map(userShardChannel);
+    return Promise.all([...WIDE_CHANNELS, ...users].map((channel) => this.sub.ssubscribe(channel))).then(
+      () => undefined,
       () => undefined,
     );
   }
@@ -89,7 +104,7 @@ export class ShardedUserAdapter extends Adapter {
   /**
    * A user's first socket here subscribes to the user's channel; the join
    * (which the gateway awaits) resolves once Redis confirmed it and the
-   * wide channels too. Failures are left to the subscriber, as above.
+   * wide channels too. A refusal (Redis away) is left to resubscribe().
    */
   override addAll(id: string, rooms: Set<Room>): Promise<void> {
     const fresh = [...rooms].filter((room) => USER_ROOM.test(room) && !this.rooms.has(room));
