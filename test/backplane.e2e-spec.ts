@@ -5,7 +5,7 @@ import { createUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { startRedisCluster } from '../scripts/redis-cluster.js';
 import { PrivateRedis } from './setup/redis-server.js';
-import { closeAllClients, connect, Inbox, request as act, sleep } from './setup/sockets.js';
+import { closeAllClients, connect, Inbox, request as act, sleep, type ChatClient } from './setup/sockets.js';
 import { backplaneCounters } from '../scripts/metrics-text.js';
 import { MAX_USER_PUBLISHES } from '../src/redis/sharded-adapter.js';
 import { auth } from './factories/users.js';
@@ -46,6 +46,28 @@ describe.each(Object.entries(REDIS_KINDS))('sharded pub/sub on %s', (_, startRed
     await redis.stop();
   });
 
+  /** Sends `count` messages, waits until every inbox heard them all, and answers each instance's counters over it. */
+  async function countedSends(socket: ChatClient, roomId: string, count: number, inboxes: Inbox[]) {
+    const before = await Promise.all(instances.map(counters));
+    const contents = Array.from({ length: count }, () => randomUUID());
+    for (const content of contents) {
+      const ack = await act(socket, 'create_message', { roomId, messageId: randomUUID(), content });
+      expect(ack.status).toBe('success');
+    }
+    for (const inbox of inboxes) {
+      for (const content of contents) {
+        await inbox.waitFor('message_created', (e) => e.message.content === content);
+      }
+    }
+    await sleep(200); // the echoes and the other instances' copies are in
+    const after = await Promise.all(instances.map(counters));
+    return after.map((a, i) => ({
+      published: a.redisPublishes - before[i].redisPublishes,
+      received: a.redisBroadcastsReceived - before[i].redisBroadcastsReceived,
+      delivered: a.socketDeliveries - before[i].socketDeliveries,
+    }));
+  }
+
   it('delivers across instances while an instance with none of the room receives nothing', async () => {
     const [one, two, three] = instances;
     const [alice, bob, dave] = await Promise.all(['Alice', 'Bob', 'Dave'].map((n) => createUser(one.url, n)));
@@ -53,27 +75,8 @@ describe.each(Object.entries(REDIS_KINDS))('sharded pub/sub on %s', (_, startRed
     const aliceSocket = await connect(one.url, alice.token);
     const bobInbox = new Inbox(await connect(two.url, bob.token));
     new Inbox(await connect(three.url, dave.token));
-    const before = await Promise.all(instances.map(counters));
-
     const sent = 10;
-    for (let i = 0; i < sent; i++) {
-      const ack = await act(aliceSocket, 'create_message', {
-        roomId: room.id,
-        messageId: randomUUID(),
-        content: `#${i}`,
-      });
-      expect(ack.status).toBe('success');
-    }
-    for (let i = 0; i < sent; i++) {
-      await bobInbox.waitFor('message_created', (e) => e.message.content === `#${i}`);
-    }
-    await sleep(200);
-    const after = await Promise.all(instances.map(counters));
-    const delta = after.map((a, i) => ({
-      published: a.redisPublishes - before[i].redisPublishes,
-      received: a.redisBroadcastsReceived - before[i].redisBroadcastsReceived,
-      delivered: a.socketDeliveries - before[i].socketDeliveries,
-    }));
+    const delta = await countedSends(aliceSocket, room.id, sent, [bobInbox]);
     // Alice's instance publishes once per participant; Bob's hears each
     // message once, for Bob; Dave's none; Alice's only its own publish for
     // Alice, back (dropped undecoded).
@@ -99,30 +102,9 @@ describe.each(Object.entries(REDIS_KINDS))('sharded pub/sub on %s', (_, startRed
     const outsiderInbox = new Inbox(await connect(three.url, outsider.token));
     await request(two.url).delete(`/rooms/${room.id}/participants/me`).set(auth(leaver)).expect(200);
     await sleep(200);
-    const before = await Promise.all(instances.map(counters));
-
     const sent = 5;
-    for (let i = 0; i < sent; i++) {
-      const ack = await act(aliceSocket, 'create_message', {
-        roomId: room.id,
-        messageId: randomUUID(),
-        content: `wide #${i}`,
-      });
-      expect(ack.status).toBe('success');
-    }
-    for (const inbox of otherInboxes) {
-      for (let i = 0; i < sent; i++) {
-        await inbox.waitFor('message_created', (e) => e.message.content === `wide #${i}`);
-      }
-    }
-    await sleep(200);
-    const after = await Promise.all(instances.map(counters));
-    const delta = after.map((a, i) => ({
-      published: a.redisPublishes - before[i].redisPublishes,
-      received: a.redisBroadcastsReceived - before[i].redisBroadcastsReceived,
-      delivered: a.socketDeliveries - before[i].socketDeliveries,
-    }));
-    // One publish per message for nine remaining participants; every
+    const delta = await countedSends(aliceSocket, room.id, sent, otherInboxes);
+    // One publish per message for the five remaining participants; every
     // instance hears it (its sender too, and drops that echo undecoded).
     expect(delta[0]).toEqual({ published: sent, received: sent, delivered: sent });
     expect(delta[1]).toEqual({ published: 0, received: sent, delivered: sent * others.length });
