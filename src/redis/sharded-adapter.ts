@@ -94,8 +94,7 @@ export class ShardedUserAdapter extends Adapter {
    * asking again for one that is there changes nothing.
    */
   resubscribe(): Promise<void> {
-    const users = [...this.rooms.keys()].filter((r) => USER_ROOM.test(r)).map(userShardChannel);
-    return Promise.all([...WIDE_CHANNELS, ...users].map((channel) => this.sub.ssubscribe(channel))).then(
+    return Promise.all([...WIDE_CHANNELS, ...this.userChannels()].map((c) => this.sub.ssubscribe(c))).then(
       () => undefined,
       () => undefined,
     );
@@ -133,10 +132,14 @@ export class ShardedUserAdapter extends Adapter {
   }
 
   override close(): Promise<void> {
-    const users = [...this.rooms.keys()].filter((r) => USER_ROOM.test(r)).map(userShardChannel);
-    return Promise.all([...users, ...WIDE_CHANNELS].map((channel) => this.sub.sunsubscribe(channel))).then(
+    return Promise.all([...this.userChannels(), ...WIDE_CHANNELS].map((c) => this.sub.sunsubscribe(c))).then(
       () => undefined,
     );
+  }
+
+  /** The channels of the users this instance holds a socket of. */
+  private userChannels(): string[] {
+    return [...this.rooms.keys()].filter((room) => USER_ROOM.test(room)).map(userShardChannel);
   }
 
   /** `body`: the packet after its newline, or nothing for a disconnect. */
