@@ -85,27 +85,7 @@ export class RedisBackplane extends Backplane {
   }
 
   attach(server: Server): void {
-    const { pub, sub, spublish, shardSub } = this.redis;
-    const create = this.sharded
-      ? (nsp: unknown) => {
-          const adapter = new ShardedUserAdapter(nsp, spublish, shardSub, this.counters);
-          this.shardedAdapters.push(adapter);
-          return adapter;
-        }
-      : (createAdapter(pub, sub) as (nsp: unknown) => Adapter);
-    if (!this.sharded) {
-      const count = () => this.counters.redisBroadcastsReceived++;
-      sub.on('pmessageBuffer', count);
-      sub.on('messageBuffer', count);
-      // The classic adapter publishes through this client's `publish` and nothing else.
-      const publish = pub.publish.bind(pub);
-      Object.assign(pub, {
-        publish: (channel: string, message: string) => {
-          this.counters.redisPublishes++;
-          return publish(channel, message);
-        },
-      });
-    }
+    const create = this.sharded ? this.shardedFactory() : this.classicFactory();
     const counters = this.counters;
     // Socket.IO calls it with `new`: a function, not an arrow, whose returned object wins.
     function counted(nsp: unknown): Adapter {
@@ -114,6 +94,32 @@ export class RedisBackplane extends Backplane {
       return adapter;
     }
     server.adapter(counted as unknown as Parameters<Server['adapter']>[0]);
+  }
+
+  /** One channel per user; each adapter counts what it publishes and receives itself. */
+  private shardedFactory(): (nsp: unknown) => Adapter {
+    const { spublish, shardSub } = this.redis;
+    return (nsp) => {
+      const adapter = new ShardedUserAdapter(nsp, spublish, shardSub, this.counters);
+      this.shardedAdapters.push(adapter);
+      return adapter;
+    };
+  }
+
+  /** Socket.IO's Redis adapter, counted at the publish and subscribe links it uses and nothing else. */
+  private classicFactory(): (nsp: unknown) => Adapter {
+    const { pub, sub } = this.redis;
+    const received = () => this.counters.redisBroadcastsReceived++;
+    sub.on('pmessageBuffer', received);
+    sub.on('messageBuffer', received);
+    const publish = pub.publish.bind(pub);
+    Object.assign(pub, {
+      publish: (channel: string, message: string) => {
+        this.counters.redisPublishes++;
+        return publish(channel, message);
+      },
+    });
+    return createAdapter(pub, sub) as (nsp: unknown) => Adapter;
   }
 
   /** Only once every channel this instance needs is subscribed again, so a resync misses nothing later. */
