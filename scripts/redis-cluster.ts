@@ -29,6 +29,8 @@ export interface LocalRedisCluster {
   healthy(timeoutMs?: number): Promise<void>;
   /** The node whose slots hold this key or channel now (asked of a running node). */
   nodeServing(key: string): Promise<RedisClusterNode>;
+  /** Reshards the slot of this key or channel to `to`, its keys included (what a resharding does slot by slot). */
+  moveSlot(key: string, to: RedisClusterNode): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,12 @@ export async function startRedisCluster(masters = 3): Promise<LocalRedisCluster>
     nodeServing: async (key) => {
       const port = await masterPort(nodes.find((n) => n.running)!.port, calculateSlot(key));
       return nodes.find((n) => n.port === port)!;
+    },
+    moveSlot: async (key, to) => {
+      const from = await cluster.nodeServing(key);
+      if (from !== to) {
+        await moveSlot(calculateSlot(key), from, to, nodes);
+      }
     },
     stop: async () => {
       await Promise.all(nodes.map((n) => n.kill()));
@@ -151,6 +159,36 @@ async function masterPort(askPort: number, slot: number): Promise<number> {
     return Number(range[2][1]);
   } finally {
     client.disconnect();
+  }
+}
+
+/** Redis's own resharding steps for one slot: mark it, migrate its keys, hand it over on every master. */
+async function moveSlot(
+  slot: number,
+  from: RedisClusterNode,
+  to: RedisClusterNode,
+  nodes: RedisClusterNode[],
+): Promise<void> {
+  const clients = new Map(nodes.map((n) => [n, new Redis({ port: n.port, host: '127.0.0.1' })]));
+  const [source, target] = [clients.get(from)!, clients.get(to)!];
+  try {
+    const [fromId, toId] = (await Promise.all(
+      [source, target].map((c) => c.call('CLUSTER', 'MYID')),
+    )) as string[];
+    await target.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
+    await source.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+    for (;;) {
+      const keys = (await source.call('CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
+      if (keys.length === 0) {
+        break;
+      }
+      await source.call('MIGRATE', '127.0.0.1', to.port, '', 0, 5_000, 'KEYS', ...keys);
+    }
+    for (const client of new Set([target, source, ...clients.values()])) {
+      await client.call('CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+    }
+  } finally {
+    clients.forEach((c) => c.disconnect());
   }
 }
 

@@ -9,6 +9,11 @@ export interface ShardedSubscriber {
   on(event: 'smessageBuffer', listener: (channel: Buffer, message: Buffer) => void): unknown;
 }
 
+/** What a subscription's race answers when its master refused it with -MOVED. */
+const MOVED = Symbol('moved');
+/** How many times one subscription follows its slot to another master before it gives up. */
+const MAX_MOVES = 3;
+
 /**
  * Sharded subscriptions on a Redis Cluster: one plain connection per master
  * that serves a channel of ours, each subscribing to the channels of its
@@ -17,10 +22,18 @@ export interface ShardedSubscriber {
  * shard for good when its master died and came back), and reports
  * `resubscribed` once it has: the instance then tells its sockets to
  * resync. When the cluster's slot map moves a slot to another master
- * (failover, resharding), its channels move with it.
+ * (failover, resharding), its channels move with it, and the instance
+ * resyncs too: the old master dropped them when it let the slot go, and
+ * what was published on the new one before they got there never arrived.
  */
 export class ClusterShardSubscribers extends EventEmitter implements ShardedSubscriber {
   private readonly links = new Map<string, Redis>();
+  /**
+   * Per master, settles the next time it answers a subscription with -MOVED
+   * (the slot map here is behind). ioredis reports that as an event on the
+   * link and never settles the command, which would leave the join waiting.
+   */
+  private readonly moved = new Map<string, Promise<typeof MOVED>>();
   /** Channel → the master (`host:port`) it is subscribed on. */
   private readonly subscribedOn = new Map<string, string>();
 
@@ -39,9 +52,21 @@ export class ClusterShardSubscribers extends EventEmitter implements ShardedSubs
   }
 
   async ssubscribe(channel: string): Promise<unknown> {
-    const node = this.masterOf(channel);
-    this.subscribedOn.set(channel, node);
-    return this.link(node).ssubscribe(channel);
+    for (let moves = 0; ; moves++) {
+      const node = this.masterOf(channel);
+      this.subscribedOn.set(channel, node);
+      const link = this.link(node);
+      const answer = await Promise.race([link.ssubscribe(channel), this.moved.get(node)]);
+      if (answer !== MOVED) {
+        return answer;
+      }
+      if (moves === MAX_MOVES) {
+        throw new Error(`the slot of ${channel} kept moving`);
+      }
+      await new Promise<void>((resolve, reject) =>
+        this.cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve())),
+      );
+    }
   }
 
   async sunsubscribe(channel: string): Promise<unknown> {
@@ -70,6 +95,17 @@ export class ClusterShardSubscribers extends EventEmitter implements ShardedSubs
     const at = node.lastIndexOf(':');
     link = new Redis({ ...this.options, host: node.slice(0, at), port: Number(node.slice(at + 1)) });
     link.on('error', () => undefined); // the cluster client logs the outage
+    const armMoved = () =>
+      this.moved.set(
+        node,
+        new Promise((resolve) =>
+          link.once('moved', () => {
+            armMoved();
+            resolve(MOVED);
+          }),
+        ),
+      );
+    armMoved();
     link.on('smessageBuffer', (channel: Buffer, message: Buffer) =>
       this.emit('smessageBuffer', channel, message),
     );
@@ -91,8 +127,9 @@ export class ClusterShardSubscribers extends EventEmitter implements ShardedSubs
     return link;
   }
 
-  /** Channels whose slot another master serves now move there. */
+  /** Channels whose slot another master serves now move there; then the instance resyncs. */
   private followSlots(): void {
+    const moving: Promise<unknown>[] = [];
     for (const [channel, node] of this.subscribedOn) {
       let master: string;
       try {
@@ -105,11 +142,11 @@ export class ClusterShardSubscribers extends EventEmitter implements ShardedSubs
           .get(node)
           ?.sunsubscribe(channel)
           .catch(() => undefined);
-        this.subscribedOn.set(channel, master);
-        this.link(master)
-          .ssubscribe(channel)
-          .catch(() => undefined);
+        moving.push(this.ssubscribe(channel).catch(() => undefined));
       }
+    }
+    if (moving.length > 0) {
+      void Promise.all(moving).then(() => this.emit('resubscribed'));
     }
   }
 }

@@ -16,6 +16,15 @@ export const MAX_RECONNECT_DELAY_MS = 2_000;
  * to be back (PublishRetry's grace), and that wait is this plus a margin.
  */
 const BROADCAST_RECONNECT_DELAY_MS = 1_000;
+
+/**
+ * How often a cluster client reads the slot map without being told to.
+ * A master that hands a slot over (resharding) drops the sharded
+ * subscriptions of its channels and says so only in a reply ioredis
+ * cannot place; reading the map is how an instance finds out and follows
+ * (ClusterShardSubscribers), within this long.
+ */
+export const SLOTS_REFRESH_MS = 2_000;
 /** Broadcasts held while Redis is away, at most (about a minute of a busy instance's sends). */
 const MAX_HELD_BROADCASTS = 50_000;
 /**
@@ -144,6 +153,7 @@ function connectRedis(target: RedisTarget, name: string, link: LinkOptions = {})
       enableOfflineQueue: false,
       enableAutoPipelining: link.autoPipelining ?? false,
       clusterRetryStrategy: retryStrategy,
+      slotsRefreshInterval: SLOTS_REFRESH_MS,
       redisOptions: {
         connectionName: name,
         maxRetriesPerRequest: 1,
