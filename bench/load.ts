@@ -4,17 +4,22 @@
 // room's membership: each member, sender included, must get it exactly once.
 import crypto from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Samples, round, type Summary } from './stats.js';
+import { Samples, round } from './stats.js';
 import { cpuSnapshot, cpuDelta, type CpuSnapshot, type CpuUsage } from './cpu.js';
+import {
+  countOutcomes,
+  judgeRun,
+  popcount,
+  type CpuGroup,
+  type LoadResult,
+  type Second,
+} from './load-result.js';
 import type { Ack, Member, ReceivedMessage } from './clients.js';
 
 const MAX_BATCH_MS = 4; // longest stretch of sends before yielding to socket I/O
 // The histogram records the interval between its own timer ticks, so an idle loop
 // reads ~ELD_RESOLUTION_MS; subtract it to get the extra delay.
 const ELD_RESOLUTION_MS = 10;
-
-/** Whose CPU a run reports besides the generator's and the machine's. */
-export type CpuGroup = 'instances' | 'postgres' | 'redis';
 
 export interface LoadOptions {
   /** Offered messages per second. */
@@ -26,62 +31,6 @@ export interface LoadOptions {
   /** The pids of each group, asked again at each CPU snapshot. */
   cpuGroups: Record<CpuGroup, () => number[]>;
   log?: (m: string) => void;
-}
-
-/** Messages sent, acked and delivered in one second of the run. */
-interface Second {
-  sent: number;
-  ackOk: number;
-  delivered: number;
-}
-
-/** One run's result; report.ts prints part of it, the JSON output has all of it. */
-export interface LoadResult {
-  offeredRate: number;
-  roomSize: number;
-  users: number;
-  /** Scheduled in all, in the warm-up and in the measured window; success acks that arrived in that window. */
-  messages: { total: number; warmup: number; measured: number; ackedInWindow: number };
-  throughput: {
-    offeredPerSec: number;
-    sentPerSec: number;
-    achievedMsgsPerSec: number;
-    deliveriesPerSec: number;
-    expectedDeliveriesPerSec: number;
-  };
-  latencyMs: {
-    ack: Summary;
-    ackFromSend: Summary;
-    delivery: Summary;
-    deliveryFromSend: Summary;
-    sendLag: Summary;
-  };
-  correctness: {
-    expectedDeliveries: number;
-    delivered: number;
-    missing: number;
-    missingMessages: number;
-    duplicates: number;
-    noAck: number;
-    errorAcks: number;
-    errorsByCode: Record<string, number>;
-    rejectedButDelivered: number;
-    unknownMessages: number;
-    misrouted: number;
-    corruptPayloads: number;
-    badAcks: number;
-    seqInversions: number;
-    disconnects: number;
-    sentWhileDisconnected: number;
-  };
-  drainMs: number;
-  cpuPercentOfCore: CpuUsage<CpuGroup>;
-  generator: { loopDelayMs: { p50: number; p99: number; max: number }; limited: boolean };
-  /** Why the row is suspect (generator limited, machine saturated, noisy neighbours). */
-  flags: string[];
-  pass: boolean;
-  failReasons: string[];
-  timeline: Second[];
 }
 
 /**
@@ -304,27 +253,7 @@ export async function runLoad(
   }
 
   // Final accounting over every message (warm-up included: correctness is not sampled).
-  let missing = 0;
-  let missingMessages = 0;
-  let noAck = 0;
-  let rejectedButDelivered = 0;
-  for (let i = 0; i < total; i++) {
-    const n = sender[i].room.members.length;
-    const got = popcount(gotMask[i]);
-    if (ackState[i] === 0) {
-      noAck++;
-    }
-    if (ackState[i] === 2) {
-      if (got > 0) {
-        rejectedButDelivered++;
-      }
-      continue;
-    }
-    if (got < n) {
-      missing += n - got;
-      missingMessages++;
-    }
-  }
+  const { missing, missingMessages, noAck, rejectedButDelivered } = countOutcomes(sender, gotMask, ackState);
   // The last send is due one period before the window ends; a late generator stretches it.
   const windowS = Math.max(durationS, (tEndSend - tMeasure) / 1000);
   const roomSize = users[0].room.members.length;
@@ -332,42 +261,17 @@ export async function runLoad(
   const extra = (ns: number) => round(Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS));
   const loopDelay = { p50: extra(eld.percentile(50)), p99: extra(eld.percentile(99)), max: extra(eld.max) };
   const sendLag = s.sendLag.summary();
-  const flags: string[] = [];
-  const saturated = cpu.machine !== null && cpu.machine >= cpu.cores * 100 * 0.95;
-  if (cpu.generator >= 90) {
-    flags.push(`generator CPU-bound: ${cpu.generator}% of a core`);
-  }
-  if (loopDelay.p99 > 20 || (sendLag.p99 ?? 0) > 20) {
-    // A busy machine and a mostly idle generator: the generator waits for a core
-    // rather than being busy itself. Either way its timings are late.
-    const busy = cpu.machine !== null && cpu.machine >= cpu.cores * 100 * 0.8;
-    const why =
-      cpu.generator < 90 && busy
-        ? `generator starved of CPU (machine ${cpu.machine}% busy)`
-        : 'generator behind';
-    flags.push(`${why}: event-loop delay p99 ${loopDelay.p99} ms, send lag p99 ${sendLag.p99} ms`);
-  }
-  const generatorLimited = flags.length > 0;
-  if (saturated) {
-    flags.push(`machine CPU saturated (${cpu.machine}% of ${cpu.cores * 100}%)`);
-  }
-  if (cpu.other !== null && cpu.other > 15) {
-    const top = cpu.topOther.map((p) => `${p.name}(${p.pid}) ${p.pct}%`).join(', ');
-    flags.push(
-      `noisy machine: ${cpu.other}% of a core used outside generator/instances/postgres/redis ` +
-        `(kernel irq/softirq ${cpu.kernelIrq}%, named processes ${cpu.otherProcesses}%${top ? `; top: ${top}` : ''})`,
-    );
-  }
-
-  const deliveryP99 = s.delFromSched.summary().p99;
-  const failReasons: string[] = [
-    missing && 'missing',
-    c.duplicates && 'duplicates',
-    c.ackErr && 'error acks',
-    noAck && 'no ack',
-    (c.misrouted || c.unknown || c.corrupt || c.badAck || rejectedButDelivered) && 'wrong deliveries',
-    (deliveryP99 === null || deliveryP99 >= 100) && 'delivery p99 >= 100 ms',
-  ].filter((reason) => typeof reason === 'string');
+  const { flags, generatorLimited, failReasons } = judgeRun({
+    cpu,
+    loopDelay,
+    sendLag,
+    deliveryP99: s.delFromSched.summary().p99,
+    missing,
+    duplicates: c.duplicates,
+    errorAcks: c.ackErr,
+    noAck,
+    misdelivered: c.misrouted + c.unknown + c.corrupt + c.badAck + rejectedButDelivered,
+  });
   const pass = failReasons.length === 0;
 
   return {
@@ -416,12 +320,6 @@ export async function runLoad(
     failReasons,
     timeline,
   };
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 function shuffle<T>(a: T[]): T[] {

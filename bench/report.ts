@@ -1,5 +1,5 @@
 // Plain-text tables for people, JSON for machines.
-import type { LoadResult } from './load.js';
+import type { LoadResult } from './load-result.js';
 import type { MemoryResult } from './memory.js';
 import type { Summary } from './stats.js';
 
