@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import http from 'supertest';
 import { createRoom, history } from './factories/rooms.js';
+import type { RedisTokenBuckets } from '../src/rate-limit/redis-token-buckets.js';
+import { TokenBuckets } from '../src/rate-limit/token-buckets.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, request, sleep } from './setup/sockets.js';
@@ -73,6 +75,28 @@ describe('per-user send rate limit, shared by all instances', () => {
     // The bucket and the leases together hold the burst, no more.
     expect(accepted).toBeLessThanOrEqual(40 + refilled);
     expect(accepted).toBeGreaterThanOrEqual(38);
+  });
+
+  it('gets back from a lease given back no more than a bucket would still hold', async () => {
+    const erin = await createUser(instances[0].url);
+    const room = (await createRoom(instances[0].url, erin, [bob])).id;
+    const sockets = await Promise.all(instances.map((i) => connect(i.url, erin.token)));
+    const send = (socket: (typeof sockets)[number], content: string) =>
+      request(socket, 'create_message', { roomId: room, messageId: randomUUID(), content }) as Promise<any>;
+    // The first send takes 10 ahead: 29 stay in the bucket, which refills only to 30 while they are out.
+    expect((await send(sockets[0], 'first')).status).toBe('success');
+    await sleep(2_100);
+    // Spent late, from the lease, then the lease goes back (as at shutdown): the bucket holds 30, not 40.
+    for (let i = 0; i < 10; i++) {
+      expect((await send(sockets[0], `leased ${i}`)).status).toBe('success');
+    }
+    const spent = Date.now();
+    await instances[0].app.get<TokenBuckets, RedisTokenBuckets>(TokenBuckets).beforeApplicationShutdown();
+    const acks = await Promise.all(Array.from({ length: 60 }, (_, i) => send(sockets[1], `flood ${i}`)));
+    const refilled = Math.ceil(((Date.now() - spent) * 20) / 1000);
+    const accepted = acks.filter((a) => a.status === 'success').length;
+    expect(accepted).toBeLessThanOrEqual(30 + refilled);
+    expect(accepted).toBeGreaterThanOrEqual(28);
   });
 });
 

@@ -63,6 +63,11 @@ return {allowed, ends}`;
 // spent, tokens granted, the lease's end as TAKE_TOKENS answered it): the
 // grant is no longer out, the unspent tokens are back in the bucket. Only
 // before the lease's end: after it, the bucket has stopped counting it.
+// The refill since the bucket was last touched is capped as it was while
+// the grant was out (burst minus everything leased); only then do the
+// unspent tokens come back, under the new cap. (Capping once, at the new
+// cap, handed back the refill a full bucket would have lost: a lease spent
+// late and returned at once made the bucket whole again, burst plus lease.)
 const RETURN_TOKENS = `
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
@@ -71,9 +76,10 @@ for i, key in ipairs(KEYS) do
   local unused, granted, leaseEnd = tonumber(ARGV[i * 3]), tonumber(ARGV[i * 3 + 1]), tonumber(ARGV[i * 3 + 2])
   local state = redis.call('HMGET', key, 'tokens', 'at', 'leased')
   if state[1] and now < leaseEnd then
-    local leased = math.max(0, (tonumber(state[3]) or 0) - granted)
-    local tokens = tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate / 1000 + unused
-    redis.call('HSET', key, 'tokens', tostring(math.min(burst - leased, tokens)), 'at', now, 'leased', leased)
+    local leasedBefore = tonumber(state[3]) or 0
+    local leased = math.max(0, leasedBefore - granted)
+    local refilled = math.min(burst - leasedBefore, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate / 1000)
+    redis.call('HSET', key, 'tokens', tostring(math.min(burst - leased, refilled + unused)), 'at', now, 'leased', leased)
   end
 end
 return 0`;
