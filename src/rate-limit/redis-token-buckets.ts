@@ -106,7 +106,7 @@ export class RedisTokenBuckets extends TokenBuckets implements BeforeApplication
   private readonly leases = new TokenLeases();
   private readonly releaseTimer: NodeJS.Timeout;
   // The checks of messages arriving together go out as one call.
-  private readonly checks = new MicroBatch<Check, boolean>((checks) => this.takeBatch(checks), {
+  private readonly checks = new MicroBatch<Check, boolean | Error>((checks) => this.takeBatch(checks), {
     maxInFlight: 1,
     maxBatch: 500,
   });
@@ -131,7 +131,15 @@ export class RedisTokenBuckets extends TokenBuckets implements BeforeApplication
   }
 
   take(key: string, rate: Rate): Promise<boolean> {
-    return this.leases.take(key) ? Promise.resolve(true) : this.checks.submit({ key, rate });
+    if (this.leases.take(key)) {
+      return Promise.resolve(true);
+    }
+    return this.checks.submit({ key, rate }).then((answer) => {
+      if (answer instanceof Error) {
+        throw answer;
+      }
+      return answer;
+    });
   }
 
   /** Before Redis closes: what this instance leased and will not spend goes back. */
@@ -140,30 +148,46 @@ export class RedisTokenBuckets extends TokenBuckets implements BeforeApplication
     await this.giveBack(this.leases.release(true));
   }
 
-  private async takeBatch(checks: Check[]): Promise<boolean[]> {
+  /**
+   * Per check, whether it may go, or why Redis could not say. Each script
+   * call stands alone: on a cluster, a master that does not answer fails
+   * the checks of its slot only, not the answers the others gave.
+   */
+  private async takeBatch(checks: Check[]): Promise<(boolean | Error)[]> {
     // Checks that queued while the previous call was out may be served by what it leased.
-    const allowed = checks.map(({ key }) => this.leases.take(key));
+    const allowed: (boolean | Error)[] = checks.map(({ key }) => this.leases.take(key));
     const asking = checks.flatMap((check, index) => (allowed[index] ? [] : [{ ...check, index }]));
     await Promise.all(
-      this.byScriptCall(asking).map(async (group) => {
-        const { rate } = group[0];
-        const keys = group.map((check) => check.key);
-        const [answers, leaseEnds] = await withTimeout(
-          this.takeTokens(keys.length, ...keys, rate.perSecond, rate.burst, leaseSize(rate), REDIS_LEASE_MS),
-          CHECK_TIMEOUT_MS,
-          () => {
-            throw new Error(`Redis did not answer within ${CHECK_TIMEOUT_MS} ms`);
+      this.byScriptCall(asking).map((group) =>
+        this.ask(group).then(
+          (answers) => group.forEach(({ index }, j) => (allowed[index] = answers[j])),
+          (error: unknown) => {
+            const failed = error instanceof Error ? error : new Error(String(error));
+            group.forEach(({ index }) => (allowed[index] = failed));
           },
-        );
-        group.forEach(({ index, key }, j) => {
-          allowed[index] = answers[j] >= 1;
-          if (answers[j] > 1) {
-            this.leases.add(key, answers[j] - 1, rate, leaseEnds[j]);
-          }
-        });
-      }),
+        ),
+      ),
     );
     return allowed;
+  }
+
+  /** One script call: per check, whether it may go; tokens leased ahead are kept for the next ones. */
+  private async ask(group: Check[]): Promise<boolean[]> {
+    const { rate } = group[0];
+    const keys = group.map((check) => check.key);
+    const [answers, leaseEnds] = await withTimeout(
+      this.takeTokens(keys.length, ...keys, rate.perSecond, rate.burst, leaseSize(rate), REDIS_LEASE_MS),
+      CHECK_TIMEOUT_MS,
+      () => {
+        throw new Error(`Redis did not answer within ${CHECK_TIMEOUT_MS} ms`);
+      },
+    );
+    return group.map(({ key }, j) => {
+      if (answers[j] > 1) {
+        this.leases.add(key, answers[j] - 1, rate, leaseEnds[j]);
+      }
+      return answers[j] >= 1;
+    });
   }
 
   /** Unspent leased tokens back to their buckets; if Redis is away they are lost (the user gets fewer, never more). */
