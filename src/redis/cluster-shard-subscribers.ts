@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { withTimeout } from '../common/with-timeout.js';
 
 /** What the sharded adapter subscribes through: one Redis, or one link per shard of a cluster. */
 export interface ShardedSubscriber {
@@ -9,10 +10,15 @@ export interface ShardedSubscriber {
   on(event: 'smessageBuffer', listener: (channel: Buffer, message: Buffer) => void): unknown;
 }
 
-/** What a subscription's race answers when its master refused it with -MOVED. */
+/** What a subscription's race answers when its master refused a subscription with -MOVED. */
 const MOVED = Symbol('moved');
+/** What it answers when the slot map, read again, names another master for its channel. */
+const REROUTED = Symbol('rerouted');
 /** How many times one subscription follows its slot to another master before it gives up. */
 const MAX_MOVES = 3;
+const NEVER = new Promise<never>(() => undefined);
+/** How long QUIT may wait for a link's queued commands before the link is just dropped. */
+const QUIT_TIMEOUT_MS = 1_000;
 
 /**
  * Sharded subscriptions on a Redis Cluster: one plain connection per master
@@ -36,6 +42,8 @@ export class ClusterShardSubscribers extends EventEmitter implements ShardedSubs
   private readonly moved = new Map<string, Promise<typeof MOVED>>();
   /** Channel → the master (`host:port`) it is subscribed on. */
   private readonly subscribedOn = new Map<string, string>();
+  /** Channel → how to wake each of its subscriptions still waiting for an answer, when the map moves it. */
+  private readonly waiting = new Map<string, Set<() => void>>();
 
   constructor(
     /** A connected cluster client: its slot map says which master serves a channel. */
@@ -51,21 +59,49 @@ export class ClusterShardSubscribers extends EventEmitter implements ShardedSubs
     return [...this.links.values()].every((l) => l.status === 'ready') ? 'ready' : 'reconnecting';
   }
 
+  /**
+   * Resolves once the master that serves the channel's slot confirmed it.
+   * A -MOVED from that master (ioredis names no channel: maybe this one)
+   * sends it to read the slot map again; when the map names another master
+   * for it, it asks that one. Until then it keeps waiting for its answer,
+   * which a master that is away gives once it is back.
+   */
   async ssubscribe(channel: string): Promise<unknown> {
-    for (let moves = 0; ; moves++) {
-      const node = this.masterOf(channel);
-      this.subscribedOn.set(channel, node);
-      const link = this.link(node);
-      const answer = await Promise.race([link.ssubscribe(channel), this.moved.get(node)]);
-      if (answer !== MOVED) {
-        return answer;
+    let wake: () => void = () => undefined;
+    const rerouted = () => new Promise<typeof REROUTED>((resolve) => (wake = () => resolve(REROUTED)));
+    const wakers = this.waiting.get(channel) ?? new Set();
+    this.waiting.set(channel, wakers);
+    const waker = () => wake();
+    wakers.add(waker);
+    try {
+      let node: string | undefined;
+      let asked: Promise<unknown> = Promise.resolve();
+      for (let moves = 0; ;) {
+        if (node !== undefined && !this.subscribedOn.has(channel)) {
+          return 0; // unsubscribed meanwhile: not asked again anywhere
+        }
+        const master = this.masterOf(channel);
+        if (master !== node) {
+          if (node !== undefined && ++moves > MAX_MOVES) {
+            throw new Error(`the slot of ${channel} kept moving`);
+          }
+          node = master;
+          this.subscribedOn.set(channel, node);
+          asked = this.link(node).ssubscribe(channel);
+        }
+        const answer = await Promise.race([asked, this.moved.get(node) ?? NEVER, rerouted()]);
+        if (answer === MOVED) {
+          // Unreadable now: the next periodic read reroutes it.
+          await this.refreshSlots().catch(() => undefined);
+        } else if (answer !== REROUTED) {
+          return answer;
+        }
       }
-      if (moves === MAX_MOVES) {
-        throw new Error(`the slot of ${channel} kept moving`);
+    } finally {
+      wakers.delete(waker);
+      if (wakers.size === 0) {
+        this.waiting.delete(channel);
       }
-      await new Promise<void>((resolve, reject) =>
-        this.cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve())),
-      );
     }
   }
 
@@ -75,8 +111,15 @@ export class ClusterShardSubscribers extends EventEmitter implements ShardedSubs
     return node === undefined ? 0 : this.links.get(node)?.sunsubscribe(channel);
   }
 
+  /** A link that is away (its master gone, or not back yet) is dropped: QUIT would wait behind its queue. */
   async quit(): Promise<void> {
-    await Promise.all([...this.links.values()].map((l) => l.quit().catch(() => l.disconnect())));
+    await Promise.all([...this.links.values()].map(closeLink));
+  }
+
+  private refreshSlots(): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      this.cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve())),
+    );
   }
 
   private masterOf(channel: string): string {
@@ -127,7 +170,12 @@ export class ClusterShardSubscribers extends EventEmitter implements ShardedSubs
     return link;
   }
 
-  /** Channels whose slot another master serves now move there; then the instance resyncs. */
+  /**
+   * Channels whose slot another master serves now move there, and once
+   * they are subscribed there the instance resyncs. A subscription still
+   * waiting for its answer is only woken to ask the new master: whoever
+   * asked for it (a join, a resubscribe) resyncs after it anyway.
+   */
   private followSlots(): void {
     const moving: Promise<unknown>[] = [];
     for (const [channel, node] of this.subscribedOn) {
@@ -137,16 +185,44 @@ export class ClusterShardSubscribers extends EventEmitter implements ShardedSubs
       } catch {
         continue;
       }
-      if (master !== node) {
-        this.links
-          .get(node)
-          ?.sunsubscribe(channel)
-          .catch(() => undefined);
-        moving.push(this.ssubscribe(channel).catch(() => undefined));
+      if (master === node) {
+        continue;
       }
+      const waiting = this.waiting.get(channel);
+      if (waiting) {
+        waiting.forEach((wake) => wake());
+        continue;
+      }
+      this.links
+        .get(node)
+        ?.sunsubscribe(channel)
+        .catch(() => undefined);
+      moving.push(this.ssubscribe(channel).catch(() => undefined));
     }
+    this.dropUnusedLinks();
     if (moving.length > 0) {
       void Promise.all(moving).then(() => this.emit('resubscribed'));
     }
   }
+
+  /** Links to masters that serve none of our channels any more (a master that failed over keeps reconnecting otherwise). */
+  private dropUnusedLinks(): void {
+    const used = new Set(this.subscribedOn.values());
+    for (const [node, link] of this.links) {
+      if (!used.has(node)) {
+        this.links.delete(node);
+        this.moved.delete(node);
+        void closeLink(link);
+      }
+    }
+  }
+}
+
+function closeLink(link: Redis): Promise<unknown> {
+  if (link.status !== 'ready') {
+    link.disconnect();
+    return Promise.resolve();
+  }
+  const quit = link.quit().then(() => undefined);
+  return withTimeout(quit, QUIT_TIMEOUT_MS, () => link.disconnect()).catch(() => link.disconnect());
 }

@@ -70,6 +70,8 @@ describe('on a Redis Cluster whose slots move to another master', () => {
 
   it('answers a subscription that a master refused with -MOVED, from the master that serves the slot now', async () => {
     const subscribers = new ClusterShardSubscribers(await clusterClient(), {});
+    let resyncs = 0;
+    subscribers.on('resubscribed', () => resyncs++);
     const channel = `chat:{slot-move-${randomUUID()}}`;
     // This client read the slot map before the move: it asks the old master first.
     await redis!.moveSlot(channel, await anotherNode(channel));
@@ -85,6 +87,8 @@ describe('on a Redis Cluster whose slots move to another master', () => {
 
     expect(subscribed).toBe('subscribed');
     await expect(heard).resolves.toBe('after the move');
+    // The join that asked for it resyncs its own sockets; the instance has nothing else to resync.
+    expect(resyncs).toBe(0);
     await subscribers.quit();
   }, 30_000);
 
@@ -130,5 +134,23 @@ describe('on a Redis Cluster whose slots move to another master', () => {
     expect(
       bobInbox.of('message_created').filter((e) => e.message.messageId === after.messageId),
     ).toHaveLength(1);
+  }, 60_000);
+
+  it('shuts down at once when a master it has a link to is gone', async () => {
+    const subscribers = new ClusterShardSubscribers(await clusterClient(), { maxRetriesPerRequest: null });
+    const channel = `chat:{gone-${randomUUID()}}`;
+    await subscribers.ssubscribe(channel);
+    const master = await redis!.nodeServing(channel);
+    await master.kill();
+    // Queued on the link to the dead master, where QUIT would wait behind it.
+    void subscribers.sunsubscribe(channel).catch(() => undefined);
+
+    const started = Date.now();
+    await subscribers.quit();
+    const took = Date.now() - started;
+    await master.restart();
+    await redis!.healthy();
+
+    expect(took).toBeLessThan(1_500);
   }, 60_000);
 });
