@@ -7,6 +7,7 @@ import { startRedisCluster } from '../scripts/redis-cluster.js';
 import { PrivateRedis } from './setup/redis-server.js';
 import { closeAllClients, connect, Inbox, request as act, sleep, type ChatClient } from './setup/sockets.js';
 import { backplaneCounters } from '../scripts/metrics-text.js';
+import { RedisConnections } from '../src/redis/redis-connections.js';
 import { MAX_USER_PUBLISHES } from '../src/redis/sharded-adapter.js';
 import { auth } from './factories/users.js';
 
@@ -83,6 +84,30 @@ describe.each(Object.entries(REDIS_KINDS))('sharded pub/sub on %s', (_, startRed
     expect(delta[1]).toEqual({ published: 0, received: sent, delivered: sent });
     expect(delta[2]).toEqual({ published: 0, received: 0, delivered: 0 });
     expect(delta[0]).toEqual({ published: 2 * sent, received: sent, delivered: sent });
+  });
+
+  it("connects a user's first socket on an instance only once its channel is subscribed: it hears what is sent right after", async () => {
+    const [one, two] = instances;
+    const [erin, fred] = await Promise.all(['Erin', 'Fred'].map((n) => createUser(one.url, n)));
+    const room = await createRoom(one.url, erin, [fred]);
+    const erinSocket = await connect(one.url, erin.token);
+    // Redis confirms Fred's channel on his instance slowly.
+    const shardSub = two.app.get(RedisConnections).shardSub;
+    const ssubscribe = shardSub.ssubscribe.bind(shardSub);
+    shardSub.ssubscribe = (channel) => sleep(300).then(() => ssubscribe(channel));
+    try {
+      const fredInbox = new Inbox(await connect(two.url, fred.token));
+      const messageId = randomUUID();
+      const ack = await act(erinSocket, 'create_message', {
+        roomId: room.id,
+        messageId,
+        content: 'right after',
+      });
+      expect(ack.status).toBe('success');
+      await fredInbox.waitFor('message_created', (e) => e.message.messageId === messageId, 2_000);
+    } finally {
+      shardSub.ssubscribe = ssubscribe;
+    }
   });
 
   it('sends a broadcast to more than MAX_USER_PUBLISHES users once, still only to its participants', async () => {

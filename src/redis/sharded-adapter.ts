@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ShardedSubscriber } from './cluster-shard-subscribers.js';
 import { Adapter, type BroadcastOptions, type Room } from 'socket.io-adapter';
+import { withTimeout } from '../common/with-timeout.js';
 import type { BackplaneCounters } from './backplane-counters.js';
 
 /** A user's sharded channel; the hash tag puts it in the user's own slot of a Redis Cluster. */
@@ -28,6 +29,9 @@ export const MAX_USER_PUBLISHES = 4;
 export const WIDE_CHANNELS = Array.from({ length: 16 }, (_, n) => `chat:wide:{${n}}`);
 
 const USER_ROOM = /^user:/;
+
+/** The longest a socket's handshake waits for its user's channel to be subscribed. */
+const JOIN_WAIT_MS = 2_000;
 
 /**
  * What a publish carries after the sender's id: this head as JSON, then a
@@ -102,19 +106,22 @@ export class ShardedUserAdapter extends Adapter {
 
   /**
    * A user's first socket here subscribes to the user's channel; the join
-   * (which the gateway awaits) resolves once Redis confirmed it and the
-   * wide channels too. A refusal (Redis away) is left to resubscribe().
+   * (which the handshake awaits) resolves once Redis confirmed it and the
+   * wide channels too, or after JOIN_WAIT_MS: a refusal (Redis away) or a
+   * master that is away is left to resubscribe(), whose resync covers
+   * what the socket could not hear meanwhile.
    */
   override addAll(id: string, rooms: Set<Room>): Promise<void> {
     const fresh = [...rooms].filter((room) => USER_ROOM.test(room) && !this.rooms.has(room));
     void super.addAll(id, rooms);
-    return Promise.all([
+    const subscribed = Promise.all([
       this.wideSubscribed,
       ...fresh.map((room) => this.sub.ssubscribe(userShardChannel(room))),
     ]).then(
       () => undefined,
       () => undefined,
     );
+    return withTimeout(subscribed, JOIN_WAIT_MS, () => undefined);
   }
 
   override broadcast(packet: unknown, opts: BroadcastOptions): void {
