@@ -7,6 +7,9 @@ import { startRedisCluster } from '../scripts/redis-cluster.js';
 import { PrivateRedis } from './setup/redis-server.js';
 import { closeAllClients, connect, Inbox, request as act, sleep, type ChatClient } from './setup/sockets.js';
 import { backplaneCounters } from '../scripts/metrics-text.js';
+import type { MessageResponse } from '../src/messages/message.response.js';
+import type { ResyncEvent } from '../src/realtime/events.js';
+import { HANDSHAKE_WAIT_MS } from '../src/redis/lone-users.js';
 import { RedisConnections } from '../src/redis/redis-connections.js';
 import { MAX_USER_PUBLISHES } from '../src/redis/sharded-adapter.js';
 import { auth } from './factories/users.js';
@@ -14,17 +17,39 @@ import { auth } from './factories/users.js';
 const counters = async (instance: Instance) =>
   backplaneCounters((await request(instance.url).get('/metrics').expect(200)).text);
 
-/** A private Redis of each kind, so nothing else publishes on it. */
+/**
+ * A private Redis of each kind, so nothing else publishes on it; on one
+ * Redis, the users only one instance holds skip Redis (LoneUsers).
+ */
 const REDIS_KINDS = {
-  'one Redis': async () => {
-    const redis = await PrivateRedis.start();
-    return { url: redis.url, stop: () => redis.kill() };
+  'one Redis': {
+    loneUsers: true,
+    start: async () => {
+      const redis = await PrivateRedis.start();
+      return { url: redis.url, stop: () => redis.kill() };
+    },
   },
-  'a three-master Redis Cluster': async () => {
-    const cluster = await startRedisCluster(3);
-    return { url: cluster.url, stop: () => cluster.stop() };
+  'a three-master Redis Cluster': {
+    loneUsers: false,
+    start: async () => {
+      const cluster = await startRedisCluster(3);
+      return { url: cluster.url, stop: () => cluster.stop() };
+    },
   },
 };
+
+/** Delays the instance's `here`s (LoneUsers) by `ms`; white-box: its sharded publish queue. */
+function slowHeres(instance: Instance, ms: number): () => void {
+  type Publish = (channel: string, message: string) => Promise<unknown>;
+  const connections = instance.app.get<RedisConnections, { held: { publish: Publish }[] }>(RedisConnections);
+  const shardedPublishes = connections.held[1];
+  const publish = shardedPublishes.publish.bind(shardedPublishes);
+  shardedPublishes.publish = (channel, message) =>
+    message.includes('"c":"here"')
+      ? sleep(ms).then(() => publish(channel, message))
+      : publish(channel, message);
+  return () => (shardedPublishes.publish = publish);
+}
 
 /**
  * Issue 14: with sharded pub/sub (one channel per user) an instance
@@ -32,12 +57,12 @@ const REDIS_KINDS = {
  * the same on a Redis Cluster, where rate limits, presence and typing
  * cooldowns (hash-tagged keys) must work too.
  */
-describe.each(Object.entries(REDIS_KINDS))('sharded pub/sub on %s', (_, startRedis) => {
+describe.each(Object.entries(REDIS_KINDS))('sharded pub/sub on %s', (_, { loneUsers, start }) => {
   let redis: { url: string; stop: () => Promise<void> };
   let instances: Instance[];
 
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await start();
     instances = await startInstances(3, { REDIS_URL: redis.url, REDIS_PUBSUB: 'sharded' });
   });
 
@@ -76,15 +101,131 @@ describe.each(Object.entries(REDIS_KINDS))('sharded pub/sub on %s', (_, startRed
     const aliceSocket = await connect(one.url, alice.token);
     const bobInbox = new Inbox(await connect(two.url, bob.token));
     new Inbox(await connect(three.url, dave.token));
+    await sleep(200); // Bob's presence has reached Alice: only the messages are counted
     const sent = 10;
     const delta = await countedSends(aliceSocket, room.id, sent, [bobInbox]);
-    // Alice's instance publishes once per participant; Bob's hears each
-    // message once, for Bob; Dave's none; Alice's only its own publish for
-    // Alice, back (dropped undecoded).
+    // Bob's instance hears each message once, for Bob; Dave's none. Alice's
+    // publishes for Bob; on one Redis it knows no other instance holds
+    // Alice, so it publishes nothing for her and hears nothing back; on a
+    // cluster it publishes for her too and drops that echo undecoded.
     expect(delta[1]).toEqual({ published: 0, received: sent, delivered: sent });
     expect(delta[2]).toEqual({ published: 0, received: 0, delivered: 0 });
-    expect(delta[0]).toEqual({ published: 2 * sent, received: sent, delivered: sent });
+    expect(delta[0]).toEqual(
+      loneUsers
+        ? { published: sent, received: 0, delivered: sent }
+        : { published: 2 * sent, received: sent, delivered: sent },
+    );
   });
+
+  if (loneUsers) {
+    it("publishes a lone user's events again once another instance holds the user, and stops once it is gone", async () => {
+      const [one, two, three] = instances;
+      const [gina, hal] = await Promise.all(['Gina', 'Hal'].map((n) => createUser(one.url, n)));
+      const room = await createRoom(one.url, gina, [hal]);
+      const ginaSocket = await connect(one.url, gina.token);
+      const halInbox = new Inbox(await connect(two.url, hal.token));
+      await sleep(200); // Hal's presence has reached Gina
+      const alone = await countedSends(ginaSocket, room.id, 5, [halInbox]);
+      expect(alone[0]).toEqual({ published: 5, received: 0, delivered: 5 });
+
+      // Gina's phone on instance three: her messages from instance one reach it.
+      const phone = await connect(three.url, gina.token);
+      const phoneInbox = new Inbox(phone);
+      await sleep(200);
+      const shared = await countedSends(ginaSocket, room.id, 5, [halInbox, phoneInbox]);
+      expect(shared[0]).toEqual({ published: 10, received: 5, delivered: 5 });
+      expect(shared[2]).toEqual({ published: 0, received: 5, delivered: 5 });
+
+      // The phone leaves: instance one asks again, hears it is alone, and stops.
+      phone.disconnect();
+      await sleep(300);
+      const againAlone = await countedSends(ginaSocket, room.id, 5, [halInbox]);
+      expect(againAlone[0]).toEqual({ published: 5, received: 0, delivered: 5 });
+    });
+  }
+
+  if (loneUsers) {
+    it("lets a user's new socket on another instance hear every message sent after it connected, while they are being sent", async () => {
+      const [one, two] = instances;
+      const [ivy, jon] = await Promise.all(['Ivy', 'Jon'].map((n) => createUser(one.url, n)));
+      const room = await createRoom(one.url, ivy, [jon]);
+      const ivySocket = await connect(one.url, ivy.token);
+      // The new socket's instance says `here` slowly: had the socket
+      // connected before Ivy's instance heard it, it would miss what was
+      // sent meanwhile (her instance skips Redis for her until then).
+      const restore = slowHeres(two, 300);
+      // Within the rate limit (20 a second): every message is stored.
+      const sent: { messageId: string; at: number }[] = [];
+      let sending = true;
+      const sender = (async () => {
+        while (sending) {
+          const messageId = randomUUID();
+          const at = Date.now();
+          const ack = await act(ivySocket, 'create_message', {
+            roomId: room.id,
+            messageId,
+            content: 'stream',
+          });
+          expect(ack.status).toBe('success');
+          sent.push({ messageId, at });
+          await sleep(60);
+        }
+      })();
+      const missed: string[] = [];
+      let heard = 0;
+      try {
+        for (let round = 0; round < 8; round++) {
+          const tablet = await connect(two.url, ivy.token);
+          const connectedAt = Date.now();
+          const inbox = new Inbox(tablet);
+          await sleep(400);
+          const due = sent.filter((m) => m.at > connectedAt);
+          heard += due.length;
+          for (const { messageId } of due) {
+            await inbox
+              .waitFor('message_created', (e) => e.message.messageId === messageId, 1_000)
+              .catch(() => missed.push(messageId));
+          }
+          tablet.disconnect();
+          await sleep(50);
+        }
+      } finally {
+        sending = false;
+        await sender;
+        restore();
+      }
+      expect(heard).toBeGreaterThanOrEqual(8 * 4);
+      expect(missed).toEqual([]);
+    });
+  }
+
+  if (loneUsers) {
+    it('resyncs a new socket whose `here` was answered only after it had connected', async () => {
+      const [one, two] = instances;
+      const [kim, lou] = await Promise.all(['Kim', 'Lou'].map((n) => createUser(one.url, n)));
+      const room = await createRoom(one.url, kim, [lou]);
+      const kimSocket = await connect(one.url, kim.token);
+      const restore = slowHeres(two, HANDSHAKE_WAIT_MS + 500);
+      try {
+        // Connected once the handshake stopped waiting; Kim's instance still skips Redis for her.
+        const tablet = new Inbox(await connect(two.url, kim.token));
+        const ack = await act(kimSocket, 'create_message', {
+          roomId: room.id,
+          messageId: randomUUID(),
+          content: 'x',
+        });
+        expect(ack.status).toBe('success');
+        const { rev } = (ack as { message: MessageResponse }).message;
+        await tablet.waitFor(
+          'resync',
+          (e: ResyncEvent) => e.rooms.some((r) => r.roomId === room.id && r.rev >= rev),
+          3_000,
+        );
+      } finally {
+        restore();
+      }
+    });
+  }
 
   it("connects a user's first socket on an instance only once its channel is subscribed: it hears what is sent right after", async () => {
     const [one, two] = instances;

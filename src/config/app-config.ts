@@ -17,6 +17,8 @@ export class AppConfig {
   /** Null: no Redis; broadcasts and rate limits stay in this process. */
   readonly redisUrl: string | null;
   readonly redisPubSub: 'sharded' | 'classic';
+  /** Sharded pub/sub on one Redis: events of users held by one instance alone skip Redis. */
+  readonly skipLoneUsers: boolean;
   readonly authSecret: string;
   readonly tokenTtlSeconds: number;
   /** Tokens of the first format are refused from this moment on. */
@@ -48,6 +50,7 @@ export class AppConfig {
     this.databasePoolSize = env.DATABASE_POOL_SIZE;
     this.redisUrl = env.REDIS_URL ?? null;
     this.redisPubSub = env.REDIS_PUBSUB;
+    this.skipLoneUsers = env.REDIS_LONE_USERS === 'skip';
     this.authSecret = env.AUTH_SECRET ?? localSecret(this.dataDir);
     this.tokenTtlSeconds = seconds(env.TOKEN_TTL);
     this.legacyTokensUntil = new Date(env.LEGACY_TOKENS_UNTIL);

@@ -68,6 +68,15 @@ export class Env extends DatabaseEnv {
   REDIS_PUBSUB: 'sharded' | 'classic' = 'sharded';
 
   /**
+   * Sharded pub/sub on one Redis: `skip` sends the events of a user whose
+   * sockets are all on one instance through no Redis at all; `publish`
+   * publishes them anyway (still taking part in the protocol that tells
+   * the instances apart), for a rolling upgrade from a version without it.
+   */
+  @IsIn(['skip', 'publish'])
+  REDIS_LONE_USERS: 'skip' | 'publish' = 'skip';
+
+  /**
    * Signs bearer tokens; every instance must share it. Only the embedded
    * single-instance mode may leave it unset (a secret is then kept in DATA_DIR).
    */

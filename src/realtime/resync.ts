@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { Backplane } from '../redis/backplane.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { Broadcaster } from './broadcaster.js';
+import { userOfChannel } from './events.js';
 
 /**
  * When this instance's subscription to the other instances' broadcasts
@@ -9,8 +10,13 @@ import { Broadcaster } from './broadcaster.js';
  * will send again: each is sent `resync`, naming every room of its user
  * with the room's seq and rev as Postgres has them now. Read after the
  * subscription is back, so every change committed before it is at or below
- * those revs, and every change committed after it arrives live.
+ * those revs, and every change committed after it arrives live. The same
+ * for one user's sockets when another instance that held the user alone
+ * answered the `here` of their first socket only after it had connected
+ * (LoneUsers).
  */
+const GATHER_MS = 100;
+
 @Injectable()
 export class ResyncNotifier implements OnApplicationBootstrap {
   private readonly logger = new Logger('Resync');
@@ -21,12 +27,30 @@ export class ResyncNotifier implements OnApplicationBootstrap {
     private readonly rooms: RoomsService,
   ) {}
 
+  /** Users to resync one by one (LoneUsers' late answers), gathered for a moment into one query. */
+  private readonly pending = new Set<string>();
+  private flush: NodeJS.Timeout | undefined;
+
   onApplicationBootstrap(): void {
-    this.backplane.onResubscribed(() => void this.resyncAll());
+    this.backplane.onMissedBroadcasts((userRooms) =>
+      userRooms ? this.resyncSoon(userRooms.map(userOfChannel)) : void this.resync(),
+    );
   }
 
-  async resyncAll(): Promise<void> {
-    const userIds = this.broadcaster.localUserIds();
+  private resyncSoon(userIds: string[]): void {
+    userIds.forEach((id) => this.pending.add(id));
+    this.flush ??= setTimeout(() => {
+      this.flush = undefined;
+      const ids = [...this.pending];
+      this.pending.clear();
+      void this.resync(ids);
+    }, GATHER_MS).unref();
+  }
+
+  /** Every local user's sockets, or those of `only` (the ones still connected here). */
+  async resync(only?: readonly string[]): Promise<void> {
+    const local = this.broadcaster.localUserIds();
+    const userIds = only ? local.filter((id) => only.includes(id)) : local;
     if (userIds.length === 0) {
       return;
     }

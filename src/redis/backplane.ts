@@ -30,11 +30,13 @@ export abstract class Backplane {
   abstract health(): Promise<BackplaneHealth>;
 
   /**
-   * Calls `listener` whenever this instance may have missed broadcasts of
-   * the others (its subscription broke and is back); its sockets must then
-   * be told to resync. Never, for the in-process backplane.
+   * Calls `listener` whenever this instance's sockets may have missed
+   * broadcasts of the others and must be told to resync: all of them
+   * (`userRooms` undefined) when its subscription broke and is back, or
+   * those of the given users (`user:<id>` rooms). Never, for the
+   * in-process backplane.
    */
-  abstract onResubscribed(listener: () => void): void;
+  abstract onMissedBroadcasts(listener: (userRooms?: readonly string[]) => void): void;
 
   /** Publishes Redis did not take and that wait for a retry (PublishRetry): so far, and now. */
   abstract heldPublishes(): HeldPublishes;
@@ -50,7 +52,7 @@ export class InProcessBackplane extends Backplane {
     countDeliveries(server.of('/').adapter, this.counters);
   }
 
-  onResubscribed(): void {} // nothing between instances to miss
+  onMissedBroadcasts(): void {} // nothing between instances to miss
 
   heldPublishes(): HeldPublishes {
     return { failures: 0, waiting: 0 }; // nothing is published
@@ -72,10 +74,11 @@ export class RedisBackplane extends Backplane {
   private readonly sharded: boolean;
   /** The sharded adapters (one per namespace), to subscribe again after an outage. */
   private readonly shardedAdapters: ShardedUserAdapter[] = [];
+  private readonly missedListeners: ((userRooms: readonly string[]) => void)[] = [];
 
   constructor(
     private readonly redis: RedisConnections,
-    config: AppConfig,
+    private readonly config: AppConfig,
   ) {
     super();
     this.sharded = config.redisPubSub === 'sharded';
@@ -96,11 +99,20 @@ export class RedisBackplane extends Backplane {
     server.adapter(counted as unknown as Parameters<Server['adapter']>[0]);
   }
 
-  /** One channel per user; each adapter counts what it publishes and receives itself. */
+  /**
+   * One channel per user; each adapter counts what it publishes and
+   * receives itself. On one Redis the users only this instance holds skip
+   * Redis (LoneUsers); a Redis Cluster drops subscriptions unannounced
+   * when a slot moves, which that protocol cannot tell from a user left.
+   */
   private shardedFactory(): (nsp: unknown) => Adapter {
-    const { spublish, shardSub } = this.redis;
+    const { spublish, shardSub, cluster } = this.redis;
+    const missed = (room: string) => this.missedListeners.forEach((listener) => listener([room]));
+    const skip = this.config.skipLoneUsers;
     return (nsp) => {
-      const adapter = new ShardedUserAdapter(nsp, spublish, shardSub, this.counters);
+      const adapter = new ShardedUserAdapter(nsp, spublish, shardSub, this.counters, {
+        loneUsers: cluster ? undefined : { skip, missed },
+      });
       this.shardedAdapters.push(adapter);
       return adapter;
     };
@@ -123,9 +135,10 @@ export class RedisBackplane extends Backplane {
   }
 
   /** Only once every channel this instance needs is subscribed again, so a resync misses nothing later. */
-  onResubscribed(listener: () => void): void {
+  onMissedBroadcasts(listener: (userRooms?: readonly string[]) => void): void {
+    this.missedListeners.push(listener);
     this.redis.onResubscribed(() => {
-      void Promise.all(this.shardedAdapters.map((adapter) => adapter.resubscribe())).then(listener);
+      void Promise.all(this.shardedAdapters.map((adapter) => adapter.resubscribe())).then(() => listener());
     });
   }
 

@@ -8,6 +8,8 @@ export interface ShardedSubscriber {
   ssubscribe(channel: string): Promise<unknown>;
   sunsubscribe(channel: string): Promise<unknown>;
   on(event: 'smessageBuffer', listener: (channel: Buffer, message: Buffer) => void): unknown;
+  /** The subscriber link broke (one Redis; a cluster's links report `resubscribed` instead). */
+  on(event: 'close', listener: () => void): unknown;
 }
 
 /** What a subscription's race answers when its master refused a subscription with -MOVED. */

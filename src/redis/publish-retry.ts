@@ -68,7 +68,7 @@ interface Outage {
  * Cluster the other masters' publishes go out live meanwhile. Only this
  * instance's own broadcasts ever wait here; a receiver that might still
  * have missed one (its own subscription was lost too) is told to resync by
- * its instance (see Backplane.onResubscribed).
+ * its instance (see Backplane.onMissedBroadcasts).
  */
 export class PublishRetry {
   /** In publish order, every slot's together (the oldest is dropped first). */

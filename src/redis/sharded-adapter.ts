@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ShardedSubscriber } from './cluster-shard-subscribers.js';
 import { Adapter, type BroadcastOptions, type Room } from 'socket.io-adapter';
 import { withTimeout } from '../common/with-timeout.js';
+import { LoneUsers, type Control } from './lone-users.js';
 import type { BackplaneCounters } from './backplane-counters.js';
 
 /** A user's sharded channel; the hash tag puts it in the user's own slot of a Redis Cluster. */
@@ -39,15 +40,35 @@ const JOIN_WAIT_MS = 2_000;
  * receiver reads the head first and leaves the packet undecoded when none
  * of the users is connected here.
  */
-interface Head {
-  /** The user rooms (`user:<id>`) it is for. */
+interface Head extends Partial<Control> {
+  /** The user rooms (`user:<id>`) it is for; none for a control message (`c`, LoneUsers). */
   u: Room[];
   except?: Room[];
   /** Disconnect the users' sockets instead (true: close the connection too); no packet follows. */
   d?: boolean;
 }
 
+/**
+ * A control message's head starts `{"c":`, a broadcast's `{"u":`: the
+ * third byte tells an instance's own control messages (which it reads)
+ * from its own broadcasts (which it drops unparsed).
+ */
+const CONTROL_MARK = 'c'.charCodeAt(0);
+
 type Publish = (channel: string, message: string) => Promise<unknown>;
+
+export interface ShardedUserAdapterOptions {
+  /**
+   * Skip Redis for the users only this instance holds (LoneUsers; on one
+   * Redis, not on a cluster); `missed` is told of a user whose sockets
+   * must resync.
+   */
+  loneUsers?: {
+    /** False: take part in the protocol, publish anyway (a rolling upgrade from a version without it). */
+    skip: boolean;
+    missed: (room: Room) => void;
+  };
+}
 
 /**
  * Socket.IO adapter on sharded pub/sub (Redis 7 SPUBLISH/SSUBSCRIBE). An
@@ -62,28 +83,49 @@ type Publish = (channel: string, message: string) => Promise<unknown>;
  *
  * The service addresses nothing but `user:` rooms across instances
  * (broadcaster.ts); any other room stays local. An instance hears its own
- * publish back (for a user it also holds, or on its wide channel) and drops
- * it before decoding: a fixed-length prefix names the sender.
+ * publish back (for a user another instance also holds, or on its wide
+ * channel) and drops it before decoding: a fixed-length prefix names the
+ * sender. On one Redis, the events of a user that only this instance
+ * holds are not published at all (LoneUsers).
  */
 export class ShardedUserAdapter extends Adapter {
   private readonly uid = randomUUID();
   private readonly wideChannel = WIDE_CHANNELS[Math.floor(Math.random() * WIDE_CHANNELS.length)];
   /** Settles once the wide channels are subscribed; a socket's first join waits for it. */
   private readonly wideSubscribed: Promise<unknown>;
+  private readonly lone: LoneUsers | null;
+  /** A user's first join here while it is under way: the user's next sockets wait for it too. */
+  private readonly joining = new Map<Room, Promise<void>>();
 
   constructor(
     nsp: unknown,
     private readonly publish: Publish,
     private readonly sub: ShardedSubscriber,
     private readonly counters: BackplaneCounters,
+    { loneUsers }: ShardedUserAdapterOptions = {},
   ) {
     super(nsp);
+    this.lone = loneUsers
+      ? new LoneUsers(
+          {
+            // `c` first: the third byte tells a control message (CONTROL_MARK).
+            publish: ({ c, r, n }) => this.publishOn(r, this.uid + JSON.stringify({ c, r, n, u: [] })),
+            missed: loneUsers.missed,
+          },
+          loneUsers.skip,
+        )
+      : null;
     this.on('delete-room', (room: Room) => {
       if (USER_ROOM.test(room)) {
-        void this.sub.sunsubscribe(userShardChannel(room)).catch(() => undefined);
+        this.lone?.release(room);
+        this.sub.sunsubscribe(userShardChannel(room)).then(
+          () => this.lone?.bye(room),
+          () => undefined,
+        );
       }
     });
     sub.on('smessageBuffer', (_channel: Buffer, message: Buffer) => this.received(message));
+    sub.on('close', () => this.lone?.linkBroken());
     // A subscription Redis did not confirm is asked for again once it is back (resubscribe()).
     this.wideSubscribed = Promise.all(WIDE_CHANNELS.map((channel) => sub.ssubscribe(channel))).catch(
       () => undefined,
@@ -98,30 +140,46 @@ export class ShardedUserAdapter extends Adapter {
    * asking again for one that is there changes nothing.
    */
   resubscribe(): Promise<void> {
-    return Promise.all([...WIDE_CHANNELS, ...this.userChannels()].map((c) => this.sub.ssubscribe(c))).then(
-      () => undefined,
-      () => undefined,
-    );
+    const lone = this.lone;
+    return Promise.all([...WIDE_CHANNELS, ...this.userChannels()].map((c) => this.sub.ssubscribe(c)))
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => lone && Promise.all(this.userRooms().map((room) => lone.handshake(room))))
+      .then(() => undefined);
   }
 
   /**
-   * A user's first socket here subscribes to the user's channel; the join
-   * (which the handshake awaits) resolves once Redis confirmed it and the
-   * wide channels too, or after JOIN_WAIT_MS: a refusal (Redis away) or a
-   * master that is away is left to resubscribe(), whose resync covers
-   * what the socket could not hear meanwhile.
+   * A user's first socket here subscribes to the user's channel (and, on
+   * one Redis, says `here` to the others that hold the user); the join,
+   * which the socket's handshake awaits, resolves once Redis confirmed it
+   * and the wide channels too, or after JOIN_WAIT_MS: a refusal (Redis
+   * away) or a master that is away is left to resubscribe(), whose resync
+   * covers what the socket could not hear meanwhile. The user's other
+   * sockets that join meanwhile wait for the same.
    */
   override addAll(id: string, rooms: Set<Room>): Promise<void> {
-    const fresh = [...rooms].filter((room) => USER_ROOM.test(room) && !this.rooms.has(room));
+    const users = [...rooms].filter((room) => USER_ROOM.test(room));
+    const waits = users.map(
+      (room) => this.joining.get(room) ?? (this.rooms.has(room) ? undefined : this.join(room)),
+    );
     void super.addAll(id, rooms);
-    const subscribed = Promise.all([
-      this.wideSubscribed,
-      ...fresh.map((room) => this.sub.ssubscribe(userShardChannel(room))),
-    ]).then(
+    return Promise.all([this.wideSubscribed, ...waits]).then(() => undefined);
+  }
+
+  private join(room: Room): Promise<void> {
+    this.lone?.hold(room);
+    const subscribed = this.sub.ssubscribe(userShardChannel(room)).then(
       () => undefined,
       () => undefined,
     );
-    return withTimeout(subscribed, JOIN_WAIT_MS, () => undefined);
+    const lone = this.lone;
+    const joined = withTimeout(subscribed, JOIN_WAIT_MS, () => undefined)
+      .then(() => lone?.handshake(room))
+      .finally(() => this.joining.delete(room));
+    this.joining.set(room, joined);
+    return joined;
   }
 
   override broadcast(packet: unknown, opts: BroadcastOptions): void {
@@ -139,14 +197,24 @@ export class ShardedUserAdapter extends Adapter {
   }
 
   override close(): Promise<void> {
+    this.lone?.close();
     return Promise.all([...this.userChannels(), ...WIDE_CHANNELS].map((c) => this.sub.sunsubscribe(c))).then(
       () => undefined,
     );
   }
 
-  /** The channels of the users this instance holds a socket of. */
+  /** The users this instance holds a socket of, and their channels. */
+  private userRooms(): Room[] {
+    return [...this.rooms.keys()].filter((room) => USER_ROOM.test(room));
+  }
+
   private userChannels(): string[] {
-    return [...this.rooms.keys()].filter((room) => USER_ROOM.test(room)).map(userShardChannel);
+    return this.userRooms().map(userShardChannel);
+  }
+
+  private publishOn(room: Room, message: string): Promise<unknown> {
+    this.counters.redisPublishes++;
+    return this.publish(userShardChannel(room), message);
   }
 
   /** `body`: the packet after its newline, or nothing for a disconnect. */
@@ -161,19 +229,27 @@ export class ShardedUserAdapter extends Adapter {
       return;
     }
     for (const user of users) {
-      this.counters.redisPublishes++;
-      void this.publish(userShardChannel(user), envelope([user]));
+      // Delivered here already, and no other instance holds the user.
+      if (!this.lone?.isAlone(user)) {
+        void this.publishOn(user, envelope([user]));
+      }
     }
   }
 
   private received(message: Buffer): void {
     this.counters.redisBroadcastsReceived++;
-    if (message.toString('latin1', 0, this.uid.length) === this.uid) {
+    const ours = message.toString('latin1', 0, this.uid.length) === this.uid;
+    const control = message[this.uid.length + 2] === CONTROL_MARK;
+    if (ours && !control) {
       return; // our own publish: delivered here already
     }
     const text = message.toString('utf8', this.uid.length);
     const newline = text.indexOf('\n');
     const head = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Head;
+    if (head.c !== undefined && head.r !== undefined) {
+      this.lone?.control({ c: head.c, r: head.r, n: head.n }, ours);
+      return;
+    }
     const rooms = new Set(head.u.filter((room) => this.rooms.has(room)));
     if (rooms.size === 0) {
       return; // a wide broadcast for nobody here, or a user who just left
