@@ -232,6 +232,58 @@ describe('graceful shutdown', () => {
   });
 });
 
+// A link the network drops without a word (no FIN, no RST) stays "connected"
+// while nothing arrives on it; the proxy holding all traffic looks the same.
+describe('when the link to Redis stops answering without closing', () => {
+  let redis: PrivateRedis;
+  let proxy: TcpProxy;
+  let instances: Instance[];
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    const direct = new URL(redis.url);
+    proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port) });
+    instances = [
+      ...(await startInstances(1, { REDIS_URL: redis.url })),
+      ...(await startInstances(1, { REDIS_URL: `redis://127.0.0.1:${proxy.port}` })),
+    ];
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await proxy.restore();
+    await stopInstances(instances);
+    await proxy.stop();
+    await redis.kill();
+  });
+
+  it('notices it within seconds, connects again, and resyncs its sockets for what they missed', async () => {
+    const [one, two] = instances.map((i) => i.url);
+    const [amy, ben] = await Promise.all([createUser(one), createUser(two)]);
+    const roomId = (await createRoom(one, amy, [ben])).id;
+    const amySocket = await connect(one, amy.token);
+    const benInbox = new Inbox(await connect(two, ben.token));
+
+    proxy.pause();
+    const during = (await emit(amySocket, 'create_message', {
+      roomId,
+      messageId: randomUUID(),
+      content: 'while the link was silent',
+    })) as any;
+    expect(during.status).toBe('success');
+    await sleep(8_000); // longer than a heartbeat and its timeout
+    await proxy.restore();
+
+    await benInbox.waitFor(
+      'resync',
+      (e) =>
+        e.rooms.some(
+          (r: { roomId: string; rev: number }) => r.roomId === roomId && r.rev >= during.message.rev,
+        ),
+      15_000,
+    );
+  }, 40_000);
+});
+
 describe('presence when Redis restarts empty', () => {
   let redis: PrivateRedis;
   let instances: Instance[];

@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { withTimeout } from '../common/with-timeout.js';
 import { ClusterShardSubscribers, type ShardedSubscriber } from './cluster-shard-subscribers.js';
 import { PublishRetry, type HeldPublishes, type PublishShards } from './publish-retry.js';
 import { clusterSlots, oneServer } from './publish-shards.js';
@@ -35,6 +36,10 @@ const MAX_HELD_BROADCASTS = 50_000;
  */
 const PROBE_INTERVAL_MS = 250;
 
+/** How often the subscriber link is asked whether it still answers, and how long it has to. */
+const SUB_HEARTBEAT_MS = 5_000;
+const SUB_HEARTBEAT_TIMEOUT_MS = 2_000;
+
 /**
  * The Redis connections of an instance in Redis mode: commands (rate limits,
  * health) and the Socket.IO adapter's publish and subscribe links. Opened
@@ -57,13 +62,14 @@ export class RedisConnections implements OnApplicationShutdown {
     readonly shardSub: ShardedSubscriber,
   ) {
     const resubscribed = () => this.resubscribedListeners.forEach((listener) => listener());
-    watchSubscription(sub, resubscribed);
+    this.stopWatching = watchSubscription(sub, resubscribed);
     if (shardSub instanceof ClusterShardSubscribers) {
       shardSub.on('resubscribed', resubscribed);
     }
   }
 
   private readonly resubscribedListeners: (() => void)[] = [];
+  private readonly stopWatching: () => void;
 
   static async open(url: string): Promise<RedisConnections> {
     const target = parseRedisTarget(url);
@@ -115,6 +121,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopWatching();
     this.held.forEach((h) => h.close());
     // Auto-pipelined publishes leave on the next setImmediate; QUIT is sent
     // at once and would overtake (and fail) the last broadcasts of shutdown.
@@ -221,7 +228,13 @@ async function retryFailedPublishes(client: RedisClient): Promise<[RedisClient, 
  * ioredis emits `ready` before it re-sends the subscriptions, so a PING sent
  * on the next turn is answered only after them.
  */
-function watchSubscription(sub: RedisClient, resubscribed: () => void): void {
+/**
+ * Reports the subscriber link back after it broke (`resubscribed`), and
+ * breaks it when it stops answering: a connection the network dropped
+ * without a word (no FIN, no RST) looks up forever while nothing arrives
+ * on it. Answers how to stop watching.
+ */
+function watchSubscription(sub: RedisClient, resubscribed: () => void): () => void {
   let broken = false;
   sub.on('close', () => (broken = true));
   const back = () => {
@@ -234,6 +247,25 @@ function watchSubscription(sub: RedisClient, resubscribed: () => void): void {
     });
   };
   sub.on('ready', back);
+  if (!(sub instanceof Redis)) {
+    return () => undefined; // a cluster client's PING goes to any node, not down its subscriber link
+  }
+  const heartbeat = setInterval(() => {
+    if (sub.status !== 'ready') {
+      return;
+    }
+    const answered = sub.ping().then(
+      () => true,
+      () => true, // refused: the link is alive enough to say so, or already closing
+    );
+    void withTimeout(answered, SUB_HEARTBEAT_TIMEOUT_MS, () => false).then((alive) => {
+      if (!alive && sub.status === 'ready') {
+        sub.disconnect(true); // closes, then reconnects and subscribes again like any break
+      }
+    });
+  }, SUB_HEARTBEAT_MS);
+  heartbeat.unref();
+  return () => clearInterval(heartbeat);
 }
 
 function waitReady(client: RedisClient): Promise<RedisClient> {
