@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
-import type { Cluster, ClusterInstance, ClusterOptions } from '../../scripts/cluster.js';
+import {
+  startCluster,
+  type Cluster,
+  type ClusterInstance,
+  type ClusterOptions,
+} from '../../scripts/cluster.js';
+import { startRedisCluster, type LocalRedisCluster } from '../../scripts/redis-cluster.js';
 import type { ChangesResponse, MessageResponse } from '../../src/messages/message.response.js';
 import { changes, history } from '../factories/rooms.js';
 import type { TestUser } from '../factories/users.js';
@@ -24,6 +30,22 @@ export function clusterEnv(extra: Record<string, string> = {}): Record<string, s
     SIGNUP_LIMIT_PER_MINUTE: '0',
     ...extra,
   };
+}
+
+/** A three-master Redis Cluster, and `instances` instances on it behind nginx. */
+export async function startOnRedisCluster(
+  instances: number,
+  log: NonNullable<ClusterOptions['log']>,
+): Promise<{ redis: LocalRedisCluster; cluster: Cluster }> {
+  const redis = await startRedisCluster(3);
+  const cluster = await startCluster({
+    instances,
+    port: 0,
+    basePort: 0,
+    env: clusterEnv({ REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '3000' }),
+    log,
+  });
+  return { redis, cluster };
 }
 
 /**

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { startCluster, type Cluster } from '../../scripts/cluster.js';
-import { startRedisCluster, type LocalRedisCluster } from '../../scripts/redis-cluster.js';
+import type { Cluster } from '../../scripts/cluster.js';
+import type { LocalRedisCluster } from '../../scripts/redis-cluster.js';
 import type { MessageResponse } from '../../src/messages/message.response.js';
 import type { ActionAck, ResyncEvent } from '../../src/realtime/events.js';
 import { userShardChannel } from '../../src/redis/sharded-adapter.js';
 import { createRoom } from '../factories/rooms.js';
 import { createUser, type TestUser } from '../factories/users.js';
 import { closeAllClients, connect, Inbox, sleep, type ChatClient } from '../setup/sockets.js';
-import { affinityKeysPerInstance, clusterEnv, historyBackward, ProcessLog } from './helpers.js';
+import { affinityKeysPerInstance, historyBackward, ProcessLog, startOnRedisCluster } from './helpers.js';
 
 /** Heard within this long of its ack: live, not held and sent later (the grace alone is 1.25 s). */
 const LIVE_MS = 500;
@@ -93,14 +93,7 @@ describe('on a Redis Cluster, with a master killed mid-run', () => {
   let cluster: Cluster | undefined;
 
   beforeAll(async () => {
-    redis = await startRedisCluster(3);
-    cluster = await startCluster({
-      instances: 3,
-      port: 0,
-      basePort: 0,
-      env: clusterEnv({ REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '3000' }),
-      log: processLog.push,
-    });
+    ({ redis, cluster } = await startOnRedisCluster(3, processLog.push));
   }, 60_000);
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster as ClusterClient } from 'ioredis';
-import { startCluster, type Cluster } from '../../scripts/cluster.js';
-import { startRedisCluster, type LocalRedisCluster } from '../../scripts/redis-cluster.js';
+import type { Cluster } from '../../scripts/cluster.js';
+import type { LocalRedisCluster } from '../../scripts/redis-cluster.js';
 import type { MessageResponse } from '../../src/messages/message.response.js';
 import type { ActionAck, ResyncEvent } from '../../src/realtime/events.js';
 import { ClusterShardSubscribers } from '../../src/redis/cluster-shard-subscribers.js';
@@ -10,7 +10,7 @@ import { userShardChannel } from '../../src/redis/sharded-adapter.js';
 import { createRoom } from '../factories/rooms.js';
 import { createUser } from '../factories/users.js';
 import { closeAllClients, connect, Inbox, sleep, type ChatClient } from '../setup/sockets.js';
-import { affinityKeysPerInstance, clusterEnv, ProcessLog } from './helpers.js';
+import { affinityKeysPerInstance, ProcessLog, startOnRedisCluster } from './helpers.js';
 
 /** Heard within this long of its ack: live. */
 const LIVE_MS = 500;
@@ -51,14 +51,7 @@ describe('on a Redis Cluster whose slots move to another master', () => {
   };
 
   beforeAll(async () => {
-    redis = await startRedisCluster(3);
-    cluster = await startCluster({
-      instances: 2,
-      port: 0,
-      basePort: 0,
-      env: clusterEnv({ REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '3000' }),
-      log: processLog.push,
-    });
+    ({ redis, cluster } = await startOnRedisCluster(2, processLog.push));
   }, 60_000);
 
   afterAll(async () => {
