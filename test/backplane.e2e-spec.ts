@@ -38,17 +38,16 @@ const REDIS_KINDS = {
   },
 };
 
-/** Delays the instance's `here`s (LoneUsers) by `ms`; white-box: its sharded publish queue. */
+/** Delays the instance's `here`s (LoneUsers) by `ms`; white-box: its publish link. */
 function slowHeres(instance: Instance, ms: number): () => void {
-  type Publish = (channel: string, message: string) => Promise<unknown>;
-  const connections = instance.app.get<RedisConnections, { held: { publish: Publish }[] }>(RedisConnections);
-  const shardedPublishes = connections.held[1];
-  const publish = shardedPublishes.publish.bind(shardedPublishes);
-  shardedPublishes.publish = (channel, message) =>
+  const { pub } = instance.app.get(RedisConnections);
+  const spublish = pub.spublish.bind(pub);
+  const slow = (channel: string, message: string) =>
     message.includes('"c":"here"')
-      ? sleep(ms).then(() => publish(channel, message))
-      : publish(channel, message);
-  return () => (shardedPublishes.publish = publish);
+      ? sleep(ms).then(() => spublish(channel, message))
+      : spublish(channel, message);
+  pub.spublish = slow;
+  return () => (pub.spublish = spublish);
 }
 
 /**

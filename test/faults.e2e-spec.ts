@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { Redis } from 'ioredis';
 import { metricValue } from '../scripts/metrics-text.js';
+import { endSubscriberConnections } from '../src/redis/subscriber-heartbeat.js';
 import { createRoom, history } from './factories/rooms.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
@@ -270,7 +272,7 @@ describe('when the link to Redis stops answering without closing', () => {
       content: 'while the link was silent',
     })) as any;
     expect(during.status).toBe('success');
-    await sleep(8_000); // longer than a heartbeat and its timeout
+    await sleep(18_000); // longer than two unanswered heartbeats after a quiet one
     await proxy.restore();
 
     await benInbox.waitFor(
@@ -281,7 +283,24 @@ describe('when the link to Redis stops answering without closing', () => {
         ),
       15_000,
     );
-  }, 40_000);
+  }, 60_000);
+
+  it("ends the silent connection on Redis's side too, where it would count as a subscriber for minutes", async () => {
+    const name = `sub-${randomUUID().slice(0, 8)}`;
+    const silent = new Redis(redis.url, { connectionName: name });
+    const commands = new Redis(redis.url);
+    try {
+      await silent.ssubscribe('chat:{heartbeat-probe}');
+      await endSubscriberConnections(commands, name);
+      expect(await commands.call('PUBSUB', 'SHARDNUMSUB', 'chat:{heartbeat-probe}')).toEqual([
+        'chat:{heartbeat-probe}',
+        0,
+      ]);
+    } finally {
+      silent.disconnect();
+      commands.disconnect();
+    }
+  });
 });
 
 describe('presence when Redis restarts empty', () => {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Backplane } from '../redis/backplane.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { Broadcaster } from './broadcaster.js';
@@ -18,7 +18,7 @@ import { userOfChannel } from './events.js';
 const GATHER_MS = 100;
 
 @Injectable()
-export class ResyncNotifier implements OnApplicationBootstrap {
+export class ResyncNotifier implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Resync');
 
   constructor(
@@ -37,6 +37,10 @@ export class ResyncNotifier implements OnApplicationBootstrap {
     );
   }
 
+  onApplicationShutdown(): void {
+    clearTimeout(this.flush);
+  }
+
   private resyncSoon(userIds: string[]): void {
     userIds.forEach((id) => this.pending.add(id));
     this.flush ??= setTimeout(() => {
@@ -50,7 +54,8 @@ export class ResyncNotifier implements OnApplicationBootstrap {
   /** Every local user's sockets, or those of `only` (the ones still connected here). */
   async resync(only?: readonly string[]): Promise<void> {
     const local = this.broadcaster.localUserIds();
-    const userIds = only ? local.filter((id) => only.includes(id)) : local;
+    const wanted = only && new Set(only);
+    const userIds = wanted ? local.filter((id) => wanted.has(id)) : local;
     if (userIds.length === 0) {
       return;
     }

@@ -106,12 +106,13 @@ export class RedisBackplane extends Backplane {
    * when a slot moves, which that protocol cannot tell from a user left.
    */
   private shardedFactory(): (nsp: unknown) => Adapter {
-    const { spublish, shardSub, cluster } = this.redis;
+    const { spublish, shardSub, cluster, pub } = this.redis;
+    const publishNow = (channel: string, message: string) => pub.spublish(channel, message).then(Number);
     const missed = (room: string) => this.missedListeners.forEach((listener) => listener([room]));
     const skip = this.config.skipLoneUsers;
     return (nsp) => {
       const adapter = new ShardedUserAdapter(nsp, spublish, shardSub, this.counters, {
-        loneUsers: cluster ? undefined : { skip, missed },
+        loneUsers: cluster ? undefined : { skip, missed, publishNow },
       });
       this.shardedAdapters.push(adapter);
       return adapter;

@@ -3,7 +3,7 @@ import { HANDSHAKE_WAIT_MS, LoneUsers, type Control } from './lone-users.js';
 
 const ROOM = 'user:u1';
 
-/** LoneUsers over a fake Redis: the test says what each publish reached and delivers the messages. */
+/** LoneUsers over a fake Redis: the test says what each `here` reached and delivers the messages. */
 function setUp(skip = true) {
   const sent: Control[] = [];
   const replies: ((reached: number) => void)[] = [];
@@ -12,7 +12,12 @@ function setUp(skip = true) {
     {
       publish: (control) => {
         sent.push(control);
-        return control.c === 'here' ? new Promise((resolve) => replies.push(resolve)) : Promise.resolve(1);
+        // A reply below 0: Redis did not take it.
+        return control.c === 'here'
+          ? new Promise<number>((resolve, reject) =>
+              replies.push((reached) => (reached < 0 ? reject(new Error('Redis away')) : resolve(reached))),
+            )
+          : Promise.resolve(1);
       },
       missed: (room) => missed.push(room),
     },
@@ -34,7 +39,7 @@ describe('LoneUsers', () => {
     replies[0](1);
     await settle();
     expect(lone.isAlone(ROOM)).toBe(false); // not yet back: the one reached may be someone else
-    lone.control(lastHere(), true);
+    lone.control(lastHere(), 'us', true);
     await joined;
     expect(lone.isAlone(ROOM)).toBe(true);
   });
@@ -45,11 +50,12 @@ describe('LoneUsers', () => {
     let joined = false;
     void lone.handshake(ROOM).then(() => (joined = true));
     replies[0](3);
-    lone.control(lastHere(), true);
-    lone.control({ c: 'answer', r: ROOM, n: lastHere().n }, false);
+    lone.control(lastHere(), 'us', true);
+    lone.control({ c: 'answer', r: ROOM, n: lastHere().n }, 'them', false);
+    lone.control({ c: 'answer', r: ROOM, n: lastHere().n }, 'them', false); // sent twice: counts once
     await settle();
     expect(joined).toBe(false);
-    lone.control({ c: 'answer', r: ROOM, n: lastHere().n }, false);
+    lone.control({ c: 'answer', r: ROOM, n: lastHere().n }, 'others', false);
     await settle();
     expect(joined).toBe(true);
     expect(lone.isAlone(ROOM)).toBe(false);
@@ -57,7 +63,7 @@ describe('LoneUsers', () => {
 
   it("stops skipping on another instance's `here`, and answers it even when it holds nobody", () => {
     const { lone, sent } = setUp();
-    lone.control({ c: 'here', r: 'user:nobody', n: 'n1' }, false);
+    lone.control({ c: 'here', r: 'user:nobody', n: 'n1' }, 'them', false);
     expect(sent).toEqual([{ c: 'answer', r: 'user:nobody', n: 'n1' }]);
   });
 
@@ -65,8 +71,8 @@ describe('LoneUsers', () => {
     const { lone, replies, lastHere } = setUp();
     lone.hold(ROOM);
     const joined = lone.handshake(ROOM);
-    lone.control(lastHere(), true);
-    lone.control({ c: 'here', r: ROOM, n: 'theirs' }, false);
+    lone.control(lastHere(), 'us', true);
+    lone.control({ c: 'here', r: ROOM, n: 'theirs' }, 'them', false);
     replies[0](1);
     await joined;
     expect(lone.isAlone(ROOM)).toBe(false);
@@ -78,7 +84,7 @@ describe('LoneUsers', () => {
     replies.length = 0;
     void lone.handshake(ROOM);
     replies[0](1);
-    lone.control(lastHere(), true);
+    lone.control(lastHere(), 'us', true);
     await settle();
     expect(lone.isAlone(ROOM)).toBe(true);
     lone.linkBroken();
@@ -87,7 +93,7 @@ describe('LoneUsers', () => {
     const again = lone.handshake(ROOM);
     lone.linkBroken();
     replies[1](1);
-    lone.control(lastHere(), true);
+    lone.control(lastHere(), 'us', true);
     await again;
     expect(lone.isAlone(ROOM)).toBe(false);
   });
@@ -98,28 +104,28 @@ describe('LoneUsers', () => {
     lone.hold(ROOM);
     const joined = lone.handshake(ROOM);
     replies[0](2);
-    lone.control(lastHere(), true);
+    lone.control(lastHere(), 'us', true);
     jest.advanceTimersByTime(HANDSHAKE_WAIT_MS);
     await joined;
     expect(missed).toEqual([]);
-    lone.control({ c: 'answer', r: ROOM, n: lastHere().n }, false);
+    lone.control({ c: 'answer', r: ROOM, n: lastHere().n }, 'them', false);
     expect(missed).toEqual([ROOM]);
   });
 
-  it('says `here` again while one goes unanswered (its publish was held), until all have answered', async () => {
+  it('says `here` again while one goes unanswered (Redis did not take it), until all have answered', async () => {
     jest.useFakeTimers();
     const { lone, sent, replies, missed, lastHere } = setUp();
     lone.hold(ROOM);
     void lone.handshake(ROOM);
-    replies[0](0); // held: the count is unknown
+    replies[0](-1); // Redis away
     await Promise.resolve();
     jest.advanceTimersByTime(10_000);
     const retry = lastHere();
     expect(sent.filter((c) => c.c === 'here')).toHaveLength(2);
     replies[1](2);
     await Promise.resolve();
-    lone.control(retry, true);
-    lone.control({ c: 'answer', r: ROOM, n: retry.n }, false);
+    lone.control(retry, 'us', true);
+    lone.control({ c: 'answer', r: ROOM, n: retry.n }, 'them', false);
     expect(missed).toEqual([ROOM]); // the join had gone on without the answers
   });
 
@@ -128,12 +134,12 @@ describe('LoneUsers', () => {
     lone.hold(ROOM);
     void lone.handshake(ROOM);
     replies[0](2);
-    lone.control(lastHere(), true);
-    lone.control({ c: 'answer', r: ROOM, n: lastHere().n }, false);
-    lone.control({ c: 'bye', r: ROOM }, false);
+    lone.control(lastHere(), 'us', true);
+    lone.control({ c: 'answer', r: ROOM, n: lastHere().n }, 'them', false);
+    lone.control({ c: 'bye', r: ROOM }, 'them', false);
     expect(sent.filter((c) => c.c === 'here')).toHaveLength(2);
     replies[1](1);
-    lone.control(lastHere(), true);
+    lone.control(lastHere(), 'us', true);
     await settle();
     expect(lone.isAlone(ROOM)).toBe(false); // publish anyway: never skips
   });

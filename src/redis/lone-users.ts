@@ -40,7 +40,8 @@ interface Handshake {
   /** How many subscribers Redis delivered it to, this instance included; unknown until Redis answers (or when held). */
   reached?: number;
   echoed: boolean;
-  answers: number;
+  /** The instances (by id) that answered: one answer sent twice counts once. */
+  answers: Set<string>;
   /**
    * A socket of the user connected here before every answer came: its
    * catch-up may predate what a lone holder skipped until it heard this.
@@ -54,8 +55,12 @@ interface Handshake {
 }
 
 export interface LoneUsersLinks {
-  /** Publishes on the user's channel; answers Redis's count of subscribers reached, or 0 when it was held. */
-  publish(control: Control): Promise<unknown>;
+  /**
+   * Publishes on the user's channel at once (never held for a retry: a
+   * `here` needs Redis's count of the subscribers it reached); rejects
+   * when Redis did not take it.
+   */
+  publish(control: Control): Promise<number>;
   /** The user's sockets here may have missed events: they are told to resync. */
   missed(room: Room): void;
 }
@@ -111,7 +116,7 @@ export class LoneUsers {
 
   /** Its channel is unsubscribed: whoever still holds the user asks again whether it is alone now. */
   bye(room: Room): void {
-    void this.links.publish({ c: 'bye', r: room });
+    this.links.publish({ c: 'bye', r: room }).catch(() => undefined);
   }
 
   linkBroken(): void {
@@ -155,7 +160,7 @@ export class LoneUsers {
       heardBefore: holding.heard,
       linkBefore: this.link,
       echoed: false,
-      answers: 0,
+      answers: new Set(),
       late,
       attempt,
       joined,
@@ -171,10 +176,13 @@ export class LoneUsers {
     }
     handshake.timers.forEach((timer) => timer.unref());
     this.handshakes.set(nonce, handshake);
-    void this.links.publish({ c: 'here', r: room, n: nonce }).then((reached) => {
-      handshake.reached = typeof reached === 'number' && reached > 0 ? reached : undefined;
-      this.check(nonce);
-    });
+    this.links.publish({ c: 'here', r: room, n: nonce }).then(
+      (reached) => {
+        handshake.reached = reached;
+        this.check(nonce);
+      },
+      () => undefined, // Redis away: said again once unanswered
+    );
   }
 
   private unanswered(nonce: string): void {
@@ -184,8 +192,8 @@ export class LoneUsers {
     }
   }
 
-  /** A control message heard on a user's channel; `ours` when this instance sent it. */
-  control({ c, r: room, n: nonce = '' }: Control, ours: boolean): void {
+  /** A control message heard on a user's channel, from the instance `from`; `ours` when that is this one. */
+  control({ c, r: room, n: nonce = '' }: Control, from: string, ours: boolean): void {
     const handshake = this.handshakes.get(nonce);
     if (c === 'here' && ours && handshake) {
       handshake.echoed = true;
@@ -197,9 +205,9 @@ export class LoneUsers {
         holding.heard++;
       }
       // Answered even without a holding: the sender counted this instance's subscription.
-      void this.links.publish({ c: 'answer', r: room, n: nonce });
+      this.links.publish({ c: 'answer', r: room, n: nonce }).catch(() => undefined);
     } else if (c === 'answer' && !ours && handshake) {
-      handshake.answers++;
+      handshake.answers.add(from);
       this.check(nonce);
     } else if (c === 'bye' && !ours && this.holdings.get(room)?.alone === false) {
       this.sayHere(room, { attempt: 0, late: false });
@@ -208,7 +216,11 @@ export class LoneUsers {
 
   private check(nonce: string): void {
     const handshake = this.handshakes.get(nonce);
-    if (handshake?.reached !== undefined && handshake.echoed && handshake.answers >= handshake.reached - 1) {
+    if (
+      handshake?.reached !== undefined &&
+      handshake.echoed &&
+      handshake.answers.size >= handshake.reached - 1
+    ) {
       this.finish(nonce);
     }
   }

@@ -1,6 +1,7 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { withTimeout } from '../common/with-timeout.js';
+import { watchHeartbeat } from './subscriber-heartbeat.js';
 import { ClusterShardSubscribers, type ShardedSubscriber } from './cluster-shard-subscribers.js';
 import { PublishRetry, type HeldPublishes, type PublishShards } from './publish-retry.js';
 import { clusterSlots, oneServer } from './publish-shards.js';
@@ -36,10 +37,6 @@ const MAX_HELD_BROADCASTS = 50_000;
  */
 const PROBE_INTERVAL_MS = 250;
 
-/** How often the subscriber link is asked whether it still answers, and how long it has to. */
-const SUB_HEARTBEAT_MS = 5_000;
-const SUB_HEARTBEAT_TIMEOUT_MS = 2_000;
-
 /**
  * The Redis connections of an instance in Redis mode: commands (rate limits,
  * health) and the Socket.IO adapter's publish and subscribe links. Opened
@@ -62,14 +59,17 @@ export class RedisConnections implements OnApplicationShutdown {
     readonly shardSub: ShardedSubscriber,
   ) {
     const resubscribed = () => this.resubscribedListeners.forEach((listener) => listener());
-    this.stopWatching = watchSubscription(sub, resubscribed);
+    watchSubscription(sub, resubscribed);
+    // On one Redis; a cluster client's PING goes to any node, not down its subscriber link.
+    this.stopHeartbeat =
+      sub instanceof Redis && commands instanceof Redis ? watchHeartbeat(sub, commands) : () => undefined;
     if (shardSub instanceof ClusterShardSubscribers) {
       shardSub.on('resubscribed', resubscribed);
     }
   }
 
   private readonly resubscribedListeners: (() => void)[] = [];
-  private readonly stopWatching: () => void;
+  private readonly stopHeartbeat: () => void;
 
   static async open(url: string): Promise<RedisConnections> {
     const target = parseRedisTarget(url);
@@ -78,7 +78,8 @@ export class RedisConnections implements OnApplicationShutdown {
       waitReady(connectRedis(target, 'commands')),
       // Publishes issued in the same tick (one per broadcast) leave in one write.
       retryFailedPublishes(connectRedis(target, 'pub', { autoPipelining: true, ...broadcastLink })),
-      waitReady(connectRedis(target, 'sub', broadcastLink)),
+      // Named apart from the other instances' so its heartbeat can end it on the server (CLIENT KILL).
+      waitReady(connectRedis(target, `sub-${randomBytes(4).toString('hex')}`, broadcastLink)),
     ]);
     const spublish = (channel: string, message: string) => sharded.publish(channel, message);
     const shardSub = target.cluster
@@ -121,7 +122,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopWatching();
+    this.stopHeartbeat();
     this.held.forEach((h) => h.close());
     // Auto-pipelined publishes leave on the next setImmediate; QUIT is sent
     // at once and would overtake (and fail) the last broadcasts of shutdown.
@@ -228,13 +229,8 @@ async function retryFailedPublishes(client: RedisClient): Promise<[RedisClient, 
  * ioredis emits `ready` before it re-sends the subscriptions, so a PING sent
  * on the next turn is answered only after them.
  */
-/**
- * Reports the subscriber link back after it broke (`resubscribed`), and
- * breaks it when it stops answering: a connection the network dropped
- * without a word (no FIN, no RST) looks up forever while nothing arrives
- * on it. Answers how to stop watching.
- */
-function watchSubscription(sub: RedisClient, resubscribed: () => void): () => void {
+/** Reports the subscriber link back after it broke, once it has subscribed again. */
+function watchSubscription(sub: RedisClient, resubscribed: () => void): void {
   let broken = false;
   sub.on('close', () => (broken = true));
   const back = () => {
@@ -247,25 +243,6 @@ function watchSubscription(sub: RedisClient, resubscribed: () => void): () => vo
     });
   };
   sub.on('ready', back);
-  if (!(sub instanceof Redis)) {
-    return () => undefined; // a cluster client's PING goes to any node, not down its subscriber link
-  }
-  const heartbeat = setInterval(() => {
-    if (sub.status !== 'ready') {
-      return;
-    }
-    const answered = sub.ping().then(
-      () => true,
-      () => true, // refused: the link is alive enough to say so, or already closing
-    );
-    void withTimeout(answered, SUB_HEARTBEAT_TIMEOUT_MS, () => false).then((alive) => {
-      if (!alive && sub.status === 'ready') {
-        sub.disconnect(true); // closes, then reconnects and subscribes again like any break
-      }
-    });
-  }, SUB_HEARTBEAT_MS);
-  heartbeat.unref();
-  return () => clearInterval(heartbeat);
 }
 
 function waitReady(client: RedisClient): Promise<RedisClient> {

@@ -67,6 +67,8 @@ export interface ShardedUserAdapterOptions {
     /** False: take part in the protocol, publish anyway (a rolling upgrade from a version without it). */
     skip: boolean;
     missed: (room: Room) => void;
+    /** SPUBLISH at once, never held for a retry: answers how many subscribers it reached. */
+    publishNow: (channel: string, message: string) => Promise<number>;
   };
 }
 
@@ -109,7 +111,11 @@ export class ShardedUserAdapter extends Adapter {
       ? new LoneUsers(
           {
             // `c` first: the third byte tells a control message (CONTROL_MARK).
-            publish: ({ c, r, n }) => this.publishOn(r, this.uid + JSON.stringify({ c, r, n, u: [] })),
+            publish: ({ c, r, n }) => {
+              this.counters.redisPublishes++;
+              const message = this.uid + JSON.stringify({ c, r, n, u: [] });
+              return loneUsers.publishNow(userShardChannel(r), message);
+            },
             missed: loneUsers.missed,
           },
           loneUsers.skip,
@@ -247,7 +253,8 @@ export class ShardedUserAdapter extends Adapter {
     const newline = text.indexOf('\n');
     const head = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Head;
     if (head.c !== undefined && head.r !== undefined) {
-      this.lone?.control({ c: head.c, r: head.r, n: head.n }, ours);
+      const from = message.toString('latin1', 0, this.uid.length);
+      this.lone?.control({ c: head.c, r: head.r, n: head.n }, from, ours);
       return;
     }
     const rooms = new Set(head.u.filter((room) => this.rooms.has(room)));
