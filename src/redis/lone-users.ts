@@ -4,9 +4,9 @@ import type { Room } from 'socket.io-adapter';
 /** How long a join waits for the other instances that hold its user to answer its `here`. */
 export const HANDSHAKE_WAIT_MS = 1_000;
 /**
- * How long a `here` waits for its last answers (its publish held while
- * Redis was away, an answer lost) before it is said again; twice as long
- * each time after that, up to eight times as long.
+ * How long a `here` waits for its last answers (Redis did not take it, an
+ * answer was lost, an instance is stalled) before it is said again; twice
+ * as long each time after that, up to eight times as long.
  */
 const HANDSHAKE_RETRY_MS = 10_000;
 
@@ -37,7 +37,7 @@ interface Handshake {
   holding: Holding;
   heardBefore: number;
   linkBefore: number;
-  /** How many subscribers Redis delivered it to, this instance included; unknown until Redis answers (or when held). */
+  /** How many subscribers Redis delivered it to, this instance included; unknown until Redis answers. */
   reached?: number;
   echoed: boolean;
   /** The instances (by id) that answered: one answer sent twice counts once. */
