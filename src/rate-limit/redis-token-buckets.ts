@@ -1,4 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import calculateSlot from 'cluster-key-slot';
+import type { Cluster } from 'ioredis';
 import { MicroBatch } from '../common/micro-batch.js';
 import { withTimeout } from '../common/with-timeout.js';
 import { RedisConnections } from '../redis/redis-connections.js';
@@ -105,18 +107,22 @@ export class RedisTokenBuckets extends TokenBuckets implements BeforeApplication
   private readonly returnTokens: Script<number>;
   private readonly leases = new TokenLeases();
   private readonly releaseTimer: NodeJS.Timeout;
-  // The checks of messages arriving together go out as one call.
-  private readonly checks = new MicroBatch<Check, boolean | Error>((checks) => this.takeBatch(checks), {
-    maxInFlight: 1,
-    maxBatch: 500,
-  });
+  /**
+   * The checks of messages arriving together go out as one call: one
+   * batch on one Redis, one per master on a cluster, so a master that does
+   * not answer (CHECK_TIMEOUT_MS) holds up only the checks it serves.
+   */
+  private readonly batches = new Map<string, MicroBatch<Check, boolean | Error>>();
 
   /** On a Redis Cluster one script call may only touch keys of one slot. */
   private readonly cluster: boolean;
+  /** The master (`host:port`) serving a key; '' on one Redis or while the slot map does not say. */
+  private readonly masterOf: (key: string) => string;
 
   constructor({ commands, cluster }: RedisConnections) {
     super();
     this.cluster = cluster;
+    this.masterOf = cluster ? (key) => (commands as Cluster).slots[calculateSlot(key)]?.[0] ?? '' : () => '';
     // Sent once, then called by their SHA (EVALSHA): no script text per call.
     commands.defineCommand('takeTokens', { lua: TAKE_TOKENS });
     commands.defineCommand('returnTokens', { lua: RETURN_TOKENS });
@@ -134,12 +140,24 @@ export class RedisTokenBuckets extends TokenBuckets implements BeforeApplication
     if (this.leases.take(key)) {
       return Promise.resolve(true);
     }
-    return this.checks.submit({ key, rate }).then((answer) => {
-      if (answer instanceof Error) {
-        throw answer;
-      }
-      return answer;
-    });
+    return this.batchFor(key)
+      .submit({ key, rate })
+      .then((answer) => {
+        if (answer instanceof Error) {
+          throw answer;
+        }
+        return answer;
+      });
+  }
+
+  private batchFor(key: string): MicroBatch<Check, boolean | Error> {
+    const master = this.masterOf(key);
+    let batch = this.batches.get(master);
+    if (!batch) {
+      batch = new MicroBatch((checks) => this.takeBatch(checks), { maxInFlight: 1, maxBatch: 500 });
+      this.batches.set(master, batch);
+    }
+    return batch;
   }
 
   /** Before Redis closes: what this instance leased and will not spend goes back. */
