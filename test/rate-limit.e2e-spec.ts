@@ -58,12 +58,18 @@ describe('per-user send rate limit, shared by all instances', () => {
     expect(later.status).toBe('success');
   });
 
-  it('never lets a burst past 40, however many tokens the instances hold on lease', async () => {
-    const carol = await createUser(instances[0].url);
-    const room = (await createRoom(instances[0].url, carol, [bob])).id;
-    const sockets = await Promise.all(instances.map((i) => connect(i.url, carol.token)));
+  /** A new user in a room with Bob, a socket on each instance, and how to send from one. */
+  async function newSenderOnEveryInstance() {
+    const sender = await createUser(instances[0].url);
+    const room = (await createRoom(instances[0].url, sender, [bob])).id;
+    const sockets = await Promise.all(instances.map((i) => connect(i.url, sender.token)));
     const send = (socket: (typeof sockets)[number], content: string) =>
       request(socket, 'create_message', { roomId: room, messageId: randomUUID(), content }) as Promise<any>;
+    return { sockets, send };
+  }
+
+  it('never lets a burst past 40, however many tokens the instances hold on lease', async () => {
+    const { sockets, send } = await newSenderOnEveryInstance();
     // One send on each instance: each takes tokens ahead (a lease) from the full bucket.
     expect((await send(sockets[0], 'first')).status).toBe('success');
     expect((await send(sockets[1], 'second')).status).toBe('success');
@@ -78,11 +84,7 @@ describe('per-user send rate limit, shared by all instances', () => {
   });
 
   it('gets back from a lease given back no more than a bucket would still hold', async () => {
-    const erin = await createUser(instances[0].url);
-    const room = (await createRoom(instances[0].url, erin, [bob])).id;
-    const sockets = await Promise.all(instances.map((i) => connect(i.url, erin.token)));
-    const send = (socket: (typeof sockets)[number], content: string) =>
-      request(socket, 'create_message', { roomId: room, messageId: randomUUID(), content }) as Promise<any>;
+    const { sockets, send } = await newSenderOnEveryInstance();
     // The first send takes 10 ahead: 29 stay in the bucket, which refills only to 30 while they are out.
     expect((await send(sockets[0], 'first')).status).toBe('success');
     await sleep(2_100);
