@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { MicroBatch } from './micro-batch.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -67,5 +68,52 @@ describe('MicroBatch', () => {
     await expect(failed[0]).rejects.toThrow('database down');
     await expect(failed[1]).rejects.toThrow('database down');
     await expect(group.submit(3)).resolves.toBe(3);
+  });
+
+  describe('with minSpacingMs', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    const spaced = () => {
+      const batches: { at: number; items: number[] }[] = [];
+      const group = new MicroBatch<number, number>(
+        (items) => {
+          batches.push({ at: Date.now(), items });
+          return Promise.resolve(items);
+        },
+        { maxBatch: 100, maxInFlight: 2, minSpacingMs: 4 },
+      );
+      return { batches, group };
+    };
+
+    it('starts a write no sooner than that after the last one: what arrives meanwhile leaves together', async () => {
+      const { batches, group } = spaced();
+      const start = Date.now();
+      const results = [group.submit(1)];
+      await jest.advanceTimersByTimeAsync(1);
+      results.push(group.submit(2));
+      await jest.advanceTimersByTimeAsync(1);
+      results.push(group.submit(3));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(batches.map((b) => b.items)).toEqual([[1]]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(batches).toEqual([
+        { at: start, items: [1] },
+        { at: start + 4, items: [2, 3] },
+      ]);
+      await expect(Promise.all(results)).resolves.toEqual([1, 2, 3]);
+    });
+
+    it('lets an item that comes after a quiet spell go at once', async () => {
+      const { batches, group } = spaced();
+      await Promise.all([group.submit(1), jest.advanceTimersByTimeAsync(0)]);
+      await jest.advanceTimersByTimeAsync(10);
+      const quietUntil = Date.now();
+      const late = group.submit(2);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(batches.map((b) => b.items)).toEqual([[1], [2]]);
+      expect(batches[1].at).toBe(quietUntil);
+      await expect(late).resolves.toBe(2);
+    });
   });
 });

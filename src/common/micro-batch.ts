@@ -1,9 +1,24 @@
+export interface MicroBatchLimits {
+  /** The most items one write takes. */
+  maxBatch: number;
+  /** The most writes running at once. */
+  maxInFlight: number;
+  /**
+   * The least time between the starts of two writes (default 0): a batch
+   * that could start sooner gathers until then. Writes whose cost is mostly
+   * per write (a statement, a round trip) then cost a bounded number per
+   * second, and what arrives faster rides along.
+   */
+  minSpacingMs?: number;
+}
+
 /**
  * Turns many concurrent single-item writes into few multi-item ones.
  *
  * Items submitted while fewer than `maxInFlight` batches are running go out
- * on the next turn of the event loop, together with everything else that
- * arrived in that turn; items submitted while the limit is reached wait and
+ * on the next turn of the event loop (or, with `minSpacingMs`, once that long
+ * has passed since the last write started), together with everything else
+ * that arrived meanwhile; items submitted while the limit is reached wait and
  * leave together as soon as a batch finishes. At low load a write waits for
  * nobody; under load batches grow instead of queues. Each caller gets its
  * own result, and a batch that fails rejects every item in it.
@@ -12,10 +27,12 @@ export class MicroBatch<Item, Result> {
   private queue: { item: Item; resolve: (r: Result) => void; reject: (e: unknown) => void }[] = [];
   private inFlight = 0;
   private scheduled = false;
+  /** performance.now() when the last write started. */
+  private lastStart = -Infinity;
 
   constructor(
     private readonly write: (items: Item[]) => Promise<Result[]>,
-    private readonly limits: { maxBatch: number; maxInFlight: number },
+    private readonly limits: MicroBatchLimits,
   ) {}
 
   submit(item: Item): Promise<Result> {
@@ -30,16 +47,23 @@ export class MicroBatch<Item, Result> {
       return;
     }
     this.scheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.scheduled = false;
       void this.flush();
-    });
+    };
+    const wait = this.lastStart + (this.limits.minSpacingMs ?? 0) - performance.now();
+    if (wait > 0) {
+      setTimeout(run, wait);
+    } else {
+      setImmediate(run);
+    }
   }
 
-  /** Runs from the one pending setImmediate, which schedule() set up only with a free slot and items. */
+  /** Runs from the one pending timer, which schedule() set up only with a free slot and items. */
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, this.limits.maxBatch);
     this.inFlight++;
+    this.lastStart = performance.now();
     this.schedule(); // more than one batch queued: a free slot takes the next
     try {
       const results = await this.write(batch.map((entry) => entry.item));

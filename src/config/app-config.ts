@@ -37,6 +37,8 @@ export class AppConfig {
   /** Express's `trust proxy` setting: false unless TRUST_PROXY says otherwise. */
   readonly trustProxy: boolean | number | string;
   readonly shutdownTimeoutMs: number;
+  /** The least time between two group commits of this instance. */
+  readonly messageBatchSpacingMs: number;
   readonly presenceHeartbeatMs: number;
   readonly logLevel: LogLevel;
   readonly logJson: boolean;
@@ -64,6 +66,7 @@ export class AppConfig {
     this.maxSocketsPerUser = env.MAX_SOCKETS_PER_USER;
     this.trustProxy = trustProxy(env.TRUST_PROXY);
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.messageBatchSpacingMs = env.MESSAGE_BATCH_SPACING_MS;
     this.presenceHeartbeatMs = env.PRESENCE_HEARTBEAT_MS;
     this.logLevel = env.LOG_LEVEL;
     this.logJson = (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'text')) === 'json';

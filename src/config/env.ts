@@ -160,6 +160,18 @@ export class Env extends DatabaseEnv {
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
   /**
+   * The least time between two of an instance's group commits: messages
+   * arriving sooner wait for the next one, so under load one statement
+   * stores several. 0: each commit starts as soon as it can (lowest latency,
+   * most CPU per message).
+   */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  MESSAGE_BATCH_SPACING_MS = 4;
+
+  /**
    * How often an instance tells Redis it is alive; one silent for three
    * intervals is dead and its users go offline. At most 7,500 ms, so a
    * killed instance's users are shown offline within §8's 30 s (three
