@@ -14,7 +14,7 @@ export const userShardChannel = (room: Room): string => `chat:{${room}}`;
  * Redis work per broadcast stays bounded whatever the room's size. Up to
  * here, per-user channels cost at most this many publishes and reach only
  * the instances that hold those users; past it, one publish is cheaper for
- * the publisher, for Redis and for the receivers (an instance decodes one
+ * the publisher, for Redis and for the receivers (an instance reads one
  * copy per user it holds on their channels, but one wide copy once), and
  * a room that large has members on most instances anyway. Measured with
  * the scaling benchmark (README, Performance).
@@ -96,6 +96,8 @@ export class ShardedUserAdapter extends Adapter {
   /** Settles once the wide channels are subscribed; a socket's first join waits for it. */
   private readonly wideSubscribed: Promise<unknown>;
   private readonly lone: LoneUsers | null;
+  /** Broadcasts received and not delivered yet, by except list and packet: the user rooms they are for. */
+  private readonly arrived = new Map<string, Set<Room>>();
   /** A user's first join here while it is under way: the user's next sockets wait for it too. */
   private readonly joining = new Map<Room, Promise<void>>();
 
@@ -261,12 +263,37 @@ export class ShardedUserAdapter extends Adapter {
     if (rooms.size === 0) {
       return; // a wide broadcast for nobody here, or a user who just left
     }
-    const opts: BroadcastOptions = { rooms, except: new Set(head.except), flags: { local: true } };
     if (newline < 0) {
-      super.disconnectSockets(opts, head.d === true);
-    } else {
-      super.broadcast(JSON.parse(text.slice(newline + 1)), opts);
+      this.deliverArrived(); // what arrived before the disconnect is delivered before it
+      super.disconnectSockets(
+        { rooms, except: new Set(head.except), flags: { local: true } },
+        head.d === true,
+      );
+      return;
     }
+    // Its other copies (one per user channel) come in the same read from
+    // Redis: gathered until the read is handled, the packet is decoded and
+    // encoded once for all the users they are for.
+    const key = `${JSON.stringify(head.except ?? [])}${text.slice(newline)}`;
+    const arrived = this.arrived.get(key);
+    if (arrived) {
+      rooms.forEach((room) => arrived.add(room));
+      return;
+    }
+    if (this.arrived.size === 0) {
+      queueMicrotask(() => this.deliverArrived());
+    }
+    this.arrived.set(key, rooms);
+  }
+
+  /** Delivers the broadcasts received since the last call, in the order they first arrived. */
+  private deliverArrived(): void {
+    for (const [key, rooms] of this.arrived) {
+      const newline = key.indexOf('\n');
+      const except = new Set(JSON.parse(key.slice(0, newline)) as Room[]);
+      super.broadcast(JSON.parse(key.slice(newline + 1)), { rooms, except, flags: { local: true } });
+    }
+    this.arrived.clear();
   }
 }
 
