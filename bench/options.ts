@@ -24,6 +24,7 @@ const { values: o } = parseArgs({
     redis: { type: 'string', default: 'private' },
     memory: { type: 'boolean', default: false },
     scaling: { type: 'boolean', default: false },
+    'rate-per-instance': { type: 'string' },
     'store-ceiling': { type: 'boolean', default: false },
     'drop-foreign-keys': { type: 'boolean', default: false },
     'memory-clients': { type: 'string', default: '400,4000' },
@@ -94,6 +95,8 @@ export const cfg = {
   instances: list(o.instances, 'instances')[0],
   scaling: o.scaling,
   scalingRate: num(o.rate ?? '400', 'rate'),
+  /** With --scaling: offer this many msg/s per instance at each size instead of one total rate, or null. */
+  scalingRatePerInstance: o['rate-per-instance'] ? num(o['rate-per-instance'], 'rate-per-instance') : null,
   rateLimit: num(o['rate-limit'], 'rate-limit'),
   memory: o.memory,
   memoryClients: list(o['memory-clients'], 'memory-clients'),

@@ -141,6 +141,7 @@ async function scalingStep(mode: PubSubMode, count: number): Promise<ScalingRun>
   // r + 1 mod N: each instance serves 2/N of the rooms, as when people who
   // talk together tend to share a region, and what it needs shrinks as N grows.
   const home = (i: number) => (Math.floor(i / cfg.roomSize) + (i % 2)) % count;
+  const rate = cfg.scalingRatePerInstance ? cfg.scalingRatePerInstance * count : cfg.scalingRate;
   return withInstances(async (inst) => {
     const users = await createUsers(inst.urls, cfg.users, { home });
     try {
@@ -154,11 +155,11 @@ async function scalingStep(mode: PubSubMode, count: number): Promise<ScalingRun>
       const members = rooms.flatMap((room) => room.members);
       let result: LoadResult | undefined;
       const perInstance = await measureInstances(inst.urls, inst.pids, async () => {
-        result = await runLoad(members, { ...cfg, rate: cfg.scalingRate, cpuGroups, log });
+        result = await runLoad(members, { ...cfg, rate, cpuGroups, log });
       });
       const { missing, duplicates } = result!.correctness;
       log(`${mode}, ${count} instances: missing ${missing}, dup ${duplicates}`);
-      return { mode, instances: count, rate: cfg.scalingRate, perInstance, missing, duplicates };
+      return { mode, instances: count, rate, perInstance, missing, duplicates };
     } finally {
       disconnectUsers(users);
     }
@@ -328,7 +329,7 @@ if (out.knee) {
 }
 if (out.scaling.length) {
   lines.push(
-    `Scaling: ${cfg.scalingRate} msg/s offered in total, ${meta.users} users in rooms of ${meta.roomSize} ` +
+    `Scaling: ${cfg.scalingRatePerInstance ? `${cfg.scalingRatePerInstance} msg/s offered per instance (N × that in total)` : `${cfg.scalingRate} msg/s offered in total`}, ${meta.users} users in rooms of ${meta.roomSize} ` +
       `(room r's members alternate between instances r and r+1 mod N), ${meta.durationS}s measured after ${meta.warmupS}s warm-up; ` +
       'counters and CPU over the whole load (warm-up, measured, drain).',
     scalingTable(out.scaling),

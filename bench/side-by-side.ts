@@ -9,6 +9,8 @@ export interface SideFigures {
   instancesCpuPercent: number[];
   /** The instances' CPU-seconds / the messages acked in the measured window, in µs, each run. */
   cpuMicrosPerMessage: (number | null)[];
+  /** The same with Postgres's and Redis's CPU added: all the service's processes, each run. */
+  serviceMicrosPerMessage: (number | null)[];
   /**
    * Each run: acks kept pace with the schedule, within 5 % of the window's
    * messages acked in it. A run that fell behind spent its window partly on
@@ -36,21 +38,28 @@ export interface RateComparison {
    */
   cpuPerMessageRatio: number | null;
   ratioFromKeptUpPairs: boolean;
+  /** The median ratio of service CPU per message (instances, Postgres, Redis), over the same pairs. */
+  servicePerMessageRatio: number | null;
 }
 
 /** Acked within this share of the window's messages (both ways) counts as keeping up. */
 const KEPT_UP = 0.05;
 
-const cpuSeconds = (r: ReportedRun) => (r.cpuPercentOfCore.instances / 100) * r.cpuPercentOfCore.seconds;
-const microsPerMessage = (r: ReportedRun) =>
-  r.messages.ackedInWindow > 0 ? Math.round((cpuSeconds(r) * 1e6) / r.messages.ackedInWindow) : null;
+type Processes = (cpu: ReportedRun['cpuPercentOfCore']) => number;
+const instances: Processes = (cpu) => cpu.instances;
+const service: Processes = (cpu) => cpu.instances + cpu.postgres + cpu.redis;
+const microsPerMessage = (r: ReportedRun, of = instances) =>
+  r.messages.ackedInWindow > 0
+    ? Math.round((of(r.cpuPercentOfCore) * r.cpuPercentOfCore.seconds * 1e4) / r.messages.ackedInWindow)
+    : null;
 const keptUp = (r: ReportedRun) =>
   Math.abs(r.messages.ackedInWindow - r.messages.measured) <= KEPT_UP * r.messages.measured;
 
 function figures(runs: ReportedRun[]): SideFigures {
   return {
     instancesCpuPercent: runs.map((r) => r.cpuPercentOfCore.instances),
-    cpuMicrosPerMessage: runs.map(microsPerMessage),
+    cpuMicrosPerMessage: runs.map((r) => microsPerMessage(r)),
+    serviceMicrosPerMessage: runs.map((r) => microsPerMessage(r, service)),
     keptUp: runs.map(keptUp),
     deliveryP50Ms: runs.map((r) => r.latencyMs.delivery.p50),
     deliveryP99Ms: runs.map((r) => r.latencyMs.delivery.p99),
@@ -81,21 +90,27 @@ export function compareSides(runs: ReportedRun[]): RateComparison[] {
       return [];
     }
     const pairs = base.flatMap((b) => next.filter((n) => n.run === b.run).map((n) => ({ b, n })));
-    const ratios = pairs.map(({ b, n }) => {
-      const [mb, mn] = [microsPerMessage(b), microsPerMessage(n)];
-      return mb && mn ? twoDigits(mn / mb) : null;
-    });
-    const steady = ratios.filter((ratio, i) => ratio !== null && keptUp(pairs[i].b) && keptUp(pairs[i].n));
-    const all = ratios.filter((ratio) => ratio !== null);
-    const ratio = median((steady.length ? steady : all) as number[]);
+    const ratiosOf = (of: Processes) =>
+      pairs.map(({ b, n }) => {
+        const [mb, mn] = [microsPerMessage(b, of), microsPerMessage(n, of)];
+        return mb && mn ? twoDigits(mn / mb) : null;
+      });
+    const ratios = ratiosOf(instances);
+    const steadyPairs = pairs.map(({ b, n }) => keptUp(b) && keptUp(n));
+    const anySteady = steadyPairs.some((steady, i) => steady && ratios[i] !== null);
+    const medianOf = (values: (number | null)[]) => {
+      const m = median(values.filter((v, i): v is number => v !== null && (!anySteady || steadyPairs[i])));
+      return m === null ? null : twoDigits(m);
+    };
     return [
       {
         rate,
         base: figures(base),
         new: figures(next),
         cpuPerMessageRatios: ratios,
-        cpuPerMessageRatio: ratio === null ? null : twoDigits(ratio),
-        ratioFromKeptUpPairs: steady.length > 0,
+        cpuPerMessageRatio: medianOf(ratios),
+        ratioFromKeptUpPairs: anySteady,
+        servicePerMessageRatio: medianOf(ratiosOf(service)),
       },
     ];
   });
@@ -115,6 +130,8 @@ export function sideBySideTable(comparisons: RateComparison[], labels: Record<Si
         ratios && c.cpuPerMessageRatio !== null
           ? `${c.cpuPerMessageRatio.toFixed(2)}${c.ratioFromKeptUpPairs ? '' : '*'}`
           : '',
+        f.serviceMicrosPerMessage.join(', '),
+        ratios && c.servicePerMessageRatio !== null ? c.servicePerMessageRatio.toFixed(2) : '',
         f.deliveryP50Ms.map((p50, i) => `${p50 ?? '-'}/${f.deliveryP99Ms[i] ?? '-'}`).join(', '),
         f.lostDupErrors.join(', '),
       ];
@@ -123,7 +140,8 @@ export function sideBySideTable(comparisons: RateComparison[], labels: Record<Si
   const marked = comparisons.some((c) => [...c.base.keptUp, ...c.new.keptUp].some((kept) => !kept));
   return [
     "Side by side (runs alternated base, new, base, new … at each rate; instances' CPU over the measured window; " +
-      'CPU per message = their CPU-seconds / messages acked in the window; new/base per pair of runs, and its median)',
+      'CPU per message = their CPU-seconds / messages acked in the window; new/base per pair of runs, and its median; ' +
+      '"service" adds Postgres and Redis to the instances)',
     table(
       [
         'offered/s',
@@ -131,6 +149,8 @@ export function sideBySideTable(comparisons: RateComparison[], labels: Record<Si
         'inst cpu% (each run)',
         'cpu µs/msg (each run)',
         'new/base (each pair)',
+        'new/base',
+        'service µs/msg (each run)',
         'new/base',
         'delivery p50/p99 ms (each run)',
         'lost+dup+errors',
