@@ -114,6 +114,9 @@ export const cfg = {
 if (!cfg.redis) {
   throw new Error('--redis must be private or shared');
 }
+if (o['rate-per-instance'] && (!o.scaling || o.rate)) {
+  throw new Error('--rate-per-instance goes with --scaling, instead of --rate');
+}
 if (cfg.roomSize < 3 || cfg.roomSize > 32) {
   throw new Error('--room-size must be 3..32');
 }

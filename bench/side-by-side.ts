@@ -130,7 +130,7 @@ export function sideBySideTable(comparisons: RateComparison[], labels: Record<Si
         ratios && c.cpuPerMessageRatio !== null
           ? `${c.cpuPerMessageRatio.toFixed(2)}${c.ratioFromKeptUpPairs ? '' : '*'}`
           : '',
-        f.serviceMicrosPerMessage.join(', '),
+        f.serviceMicrosPerMessage.map((v) => v ?? '-').join(', '),
         ratios && c.servicePerMessageRatio !== null ? c.servicePerMessageRatio.toFixed(2) : '',
         f.deliveryP50Ms.map((p50, i) => `${p50 ?? '-'}/${f.deliveryP99Ms[i] ?? '-'}`).join(', '),
         f.lostDupErrors.join(', '),

@@ -19,7 +19,7 @@ export interface MicroBatchLimits {
  * on the next turn of the event loop (or, with `minSpacingMs`, once that long
  * has passed since the last write started), together with everything else
  * that arrived meanwhile; items submitted while the limit is reached wait and
- * leave together as soon as a batch finishes. At low load a write waits for
+ * leave together as soon as a batch finishes (and the spacing allows). At low load a write waits for
  * nobody; under load batches grow instead of queues. Each caller gets its
  * own result, and a batch that fails rejects every item in it.
  */
@@ -53,7 +53,9 @@ export class MicroBatch<Item, Result> {
     };
     const wait = this.lastStart + (this.limits.minSpacingMs ?? 0) - performance.now();
     if (wait > 0) {
-      setTimeout(run, wait);
+      // Timers run before the loop reads its sockets: the batch leaves after
+      // that read, with what it brought.
+      setTimeout(() => setImmediate(run), wait);
     } else {
       setImmediate(run);
     }

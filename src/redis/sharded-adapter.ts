@@ -43,6 +43,11 @@ const JOIN_WAIT_MS = 2_000;
 interface Head extends Partial<Control> {
   /** The user rooms (`user:<id>`) it is for; none for a control message (`c`, LoneUsers). */
   u: Room[];
+  /**
+   * The publisher's count of its broadcasts: the copies of one broadcast
+   * (one per user channel) carry the same. Absent from a version without it.
+   */
+  i?: number;
   except?: Room[];
   /** Disconnect the users' sockets instead (true: close the connection too); no packet follows. */
   d?: boolean;
@@ -96,8 +101,10 @@ export class ShardedUserAdapter extends Adapter {
   /** Settles once the wide channels are subscribed; a socket's first join waits for it. */
   private readonly wideSubscribed: Promise<unknown>;
   private readonly lone: LoneUsers | null;
-  /** Broadcasts received and not delivered yet, by except list and packet: the user rooms they are for. */
-  private readonly arrived = new Map<string, Set<Room>>();
+  /** Broadcasts received and not delivered yet, by publisher and `i`, in the order they first arrived. */
+  private arrived = new Map<unknown, Arrived>();
+  /** How many broadcasts this instance has published (`i`). */
+  private broadcasts = 0;
   /** A user's first join here while it is under way: the user's next sockets wait for it too. */
   private readonly joining = new Map<Room, Promise<void>>();
 
@@ -229,8 +236,9 @@ export class ShardedUserAdapter extends Adapter {
   private send(opts: BroadcastOptions, body: string, disconnect?: boolean): void {
     const users = [...opts.rooms].filter((room) => USER_ROOM.test(room));
     const except = opts.except?.size ? [...opts.except] : undefined;
+    const i = ++this.broadcasts;
     const envelope = (u: Room[]) =>
-      this.uid + JSON.stringify({ u, except, d: disconnect } satisfies Head) + body;
+      this.uid + JSON.stringify({ u, i, except, d: disconnect } satisfies Head) + body;
     if (users.length > MAX_USER_PUBLISHES) {
       this.counters.redisPublishes++;
       void this.publish(this.wideChannel, envelope(users));
@@ -246,7 +254,8 @@ export class ShardedUserAdapter extends Adapter {
 
   private received(message: Buffer): void {
     this.counters.redisBroadcastsReceived++;
-    const ours = message.toString('latin1', 0, this.uid.length) === this.uid;
+    const from = message.toString('latin1', 0, this.uid.length);
+    const ours = from === this.uid;
     const control = message[this.uid.length + 2] === CONTROL_MARK;
     if (ours && !control) {
       return; // our own publish: delivered here already
@@ -255,7 +264,6 @@ export class ShardedUserAdapter extends Adapter {
     const newline = text.indexOf('\n');
     const head = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Head;
     if (head.c !== undefined && head.r !== undefined) {
-      const from = message.toString('latin1', 0, this.uid.length);
       this.lone?.control({ c: head.c, r: head.r, n: head.n }, from, ours);
       return;
     }
@@ -273,28 +281,37 @@ export class ShardedUserAdapter extends Adapter {
     }
     // Its other copies (one per user channel) come in the same read from
     // Redis: gathered until the read is handled, the packet is decoded and
-    // encoded once for all the users they are for.
-    const key = `${JSON.stringify(head.except ?? [])}${text.slice(newline)}`;
+    // encoded once for all the users they are for. Only copies of one
+    // broadcast are gathered: two events may be the same bytes (typing on,
+    // off, on) and each must reach its users, in its turn.
+    const key = head.i === undefined ? {} : `${from}${head.i}`;
     const arrived = this.arrived.get(key);
     if (arrived) {
-      rooms.forEach((room) => arrived.add(room));
+      rooms.forEach((room) => arrived.rooms.add(room));
       return;
     }
     if (this.arrived.size === 0) {
       queueMicrotask(() => this.deliverArrived());
     }
-    this.arrived.set(key, rooms);
+    this.arrived.set(key, { rooms, except: head.except, packet: text.slice(newline + 1) });
   }
 
   /** Delivers the broadcasts received since the last call, in the order they first arrived. */
   private deliverArrived(): void {
-    for (const [key, rooms] of this.arrived) {
-      const newline = key.indexOf('\n');
-      const except = new Set(JSON.parse(key.slice(0, newline)) as Room[]);
-      super.broadcast(JSON.parse(key.slice(newline + 1)), { rooms, except, flags: { local: true } });
+    const arrived = this.arrived;
+    this.arrived = new Map();
+    for (const { rooms, except, packet } of arrived.values()) {
+      super.broadcast(JSON.parse(packet), { rooms, except: new Set(except), flags: { local: true } });
     }
-    this.arrived.clear();
   }
+}
+
+/** A broadcast received, before it is delivered. */
+interface Arrived {
+  rooms: Set<Room>;
+  except?: Room[];
+  /** The Socket.IO packet as JSON. */
+  packet: string;
 }
 
 /** Counts the packets written to this instance's sockets, whatever the adapter. */
