@@ -200,14 +200,14 @@ export class ShardedUserAdapter extends Adapter {
   override broadcast(packet: unknown, opts: BroadcastOptions): void {
     super.broadcast(packet, opts);
     if (!opts.flags?.local) {
-      this.send(opts, `\n${JSON.stringify(packet)}`);
+      this.send(opts, () => `\n${JSON.stringify(packet)}`);
     }
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     super.disconnectSockets(opts, close);
     if (!opts.flags?.local) {
-      this.send(opts, '', close);
+      this.send(opts, () => '', close);
     }
   }
 
@@ -232,13 +232,17 @@ export class ShardedUserAdapter extends Adapter {
     return this.publish(userShardChannel(room), message);
   }
 
-  /** `body`: the packet after its newline, or nothing for a disconnect. */
-  private send(opts: BroadcastOptions, body: string, disconnect?: boolean): void {
+  /**
+   * `encodeBody`: the packet after its newline, or nothing for a disconnect;
+   * encoded only once something is published (lone users' events are not).
+   */
+  private send(opts: BroadcastOptions, encodeBody: () => string, disconnect?: boolean): void {
     const users = [...opts.rooms].filter((room) => USER_ROOM.test(room));
     const except = opts.except?.size ? [...opts.except] : undefined;
     const i = ++this.broadcasts;
+    let body: string | undefined;
     const envelope = (u: Room[]) =>
-      this.uid + JSON.stringify({ u, i, except, d: disconnect } satisfies Head) + body;
+      this.uid + JSON.stringify({ u, i, except, d: disconnect } satisfies Head) + (body ??= encodeBody());
     if (users.length > MAX_USER_PUBLISHES) {
       this.counters.redisPublishes++;
       void this.publish(this.wideChannel, envelope(users));
