@@ -30,6 +30,8 @@ export interface LoadOptions {
   messageBytes: number;
   /** The pids of each group, asked again at each CPU snapshot. */
   cpuGroups: Record<CpuGroup, () => number[]>;
+  /** Called as the measured window opens (the first message after the warm-up) and closes (the last one sent). */
+  window?: { open(): void; close(): void };
   log?: (m: string) => void;
 }
 
@@ -39,7 +41,7 @@ export interface LoadOptions {
  */
 export async function runLoad(
   users: Member[],
-  { rate, durationS, warmupS, drainS, messageBytes, cpuGroups, log = () => {} }: LoadOptions,
+  { rate, durationS, warmupS, drainS, messageBytes, cpuGroups, window, log = () => {} }: LoadOptions,
 ): Promise<LoadResult> {
   const warmupN = Math.round(rate * warmupS);
   const total = warmupN + Math.round(rate * durationS);
@@ -219,6 +221,7 @@ export async function runLoad(
           // Measured window starts: CPU counters and loop-delay histogram from here.
           cpuStart = cpuSnapshot(cpuGroups);
           eld.enable();
+          window?.open();
         }
         send(next++);
         if ((next & 15) === 0 && performance.now() > batchEnd) {
@@ -230,6 +233,7 @@ export async function runLoad(
         // cpuStart is set when send warmupN goes out, and warmupN < total (duration > 0).
         const end = cpuSnapshot(cpuGroups);
         eld.disable();
+        window?.close();
         return resolve(cpuDelta(cpuStart ?? end, end));
       }
       // Behind schedule: yield only to pending I/O, then catch up. Otherwise sleep until due.

@@ -14,7 +14,7 @@ const { values: o } = parseArgs({
     sweep: { type: 'string' },
     duration: { type: 'string', default: '10' },
     repeat: { type: 'string' },
-    warmup: { type: 'string', default: '5' },
+    warmup: { type: 'string' },
     drain: { type: 'string', default: '5' },
     users: { type: 'string', default: '400' },
     'room-size': { type: 'string', default: '4' },
@@ -83,7 +83,8 @@ export const cfg = {
             : [1000],
   durationS: num(o.duration, 'duration'),
   repeat: num(o.repeat ?? (full ? FULL.repeat : '1'), 'repeat'),
-  warmupS: Number(o.warmup),
+  /** With --scaling, at the smallest size: larger sizes warm up longer (see scalingStep). */
+  warmupS: Number(o.warmup ?? (o.scaling ? '20' : '5')),
   drainS: num(o.drain, 'drain'),
   users: num(o.users, 'users'),
   roomSize: num(o['room-size'], 'room-size'),
@@ -94,7 +95,7 @@ export const cfg = {
   instanceCounts: list(o.instances, 'instances'),
   instances: list(o.instances, 'instances')[0],
   scaling: o.scaling,
-  scalingRate: num(o.rate ?? '400', 'rate'),
+  scalingRate: num(o.rate ?? '200', 'rate'),
   /** With --scaling: offer this many msg/s per instance at each size instead of one total rate, or null. */
   scalingRatePerInstance: o['rate-per-instance'] ? num(o['rate-per-instance'], 'rate-per-instance') : null,
   rateLimit: num(o['rate-limit'], 'rate-limit'),

@@ -14,7 +14,15 @@ import { measureMemory, type MemoryResult } from './memory.js';
 import { measureRoomList, roomListTable, type RoomListResult } from './room-list.js';
 import { pidsByComm, postgresPids } from './cpu.js';
 import { loadTables, knee, memoryTable, type Knee, type ReportedRun, type Side } from './report.js';
-import { measureInstances, scalingTable, type PubSubMode, type ScalingRun } from './scaling.js';
+import { calibrateControl, runControl, type ControlRun } from './control-load.js';
+import {
+  cpuPerDelivery,
+  measureInstances,
+  scalingSummary,
+  scalingTable,
+  type PubSubMode,
+  type ScalingRun,
+} from './scaling.js';
 import { prepareBaseline, type BaselineBuild } from './baseline-build.js';
 import { compareSides, sideBySideTable, type RateComparison } from './side-by-side.js';
 import { measureStoreCeiling, storeCeilingTable, type StoreCeilingRun } from './store-ceiling.js';
@@ -130,6 +138,10 @@ async function loadStep(rate: number, build = workingTree): Promise<LoadResult &
 
 const ms = (v: number) => `${Math.round(v)} ms`;
 
+/** The total offered rate at a scaling size. */
+const scalingRate = (count: number) =>
+  cfg.scalingRatePerInstance ? cfg.scalingRatePerInstance * count : cfg.scalingRate;
+
 /**
  * One scaling step: `count` instances with this pub/sub mode (the
  * instances inherit REDIS_PUBSUB from the bench's environment), the same
@@ -141,7 +153,11 @@ async function scalingStep(mode: PubSubMode, count: number): Promise<ScalingRun>
   // r + 1 mod N: each instance serves 2/N of the rooms, as when people who
   // talk together tend to share a region, and what it needs shrinks as N grows.
   const home = (i: number) => (Math.floor(i / cfg.roomSize) + (i % 2)) % count;
-  const rate = cfg.scalingRatePerInstance ? cfg.scalingRatePerInstance * count : cfg.scalingRate;
+  const rate = scalingRate(count);
+  // V8 optimises a function after so many calls, not so many seconds: at a
+  // third of the load an instance takes three times as long to warm up, so
+  // each size warms up for as many messages per instance as the smallest.
+  const warmupS = (cfg.warmupS * count) / Math.min(...cfg.instanceCounts);
   return withInstances(async (inst) => {
     const users = await createUsers(inst.urls, cfg.users, { home });
     try {
@@ -154,12 +170,26 @@ async function scalingStep(mode: PubSubMode, count: number): Promise<ScalingRun>
       };
       const members = rooms.flatMap((room) => room.members);
       let result: LoadResult | undefined;
-      const perInstance = await measureInstances(inst.urls, inst.pids, async () => {
-        result = await runLoad(members, { ...cfg, rate, cpuGroups, log });
+      const figures = await measureInstances(inst.urls, inst.pids, async (window) => {
+        result = await runLoad(members, { ...cfg, rate, warmupS, cpuGroups, window, log });
       });
-      const { missing, duplicates } = result!.correctness;
+      const { correctness, cpuPercentOfCore: cpu } = result!;
+      const { missing, duplicates } = correctness;
       log(`${mode}, ${count} instances: missing ${missing}, dup ${duplicates}`);
-      return { mode, instances: count, rate, perInstance, missing, duplicates };
+      const busyCores = (cpu.machine ?? cpu.instances + cpu.postgres + cpu.redis + cpu.generator) / 100;
+      const backgroundCores = Math.max(busyCores - cpu.instances / 100, 0);
+      return {
+        mode,
+        instances: count,
+        rate,
+        warmupS,
+        perInstance: figures.window,
+        wholeLoad: figures.wholeLoad,
+        busyCores,
+        backgroundCores,
+        missing,
+        duplicates,
+      };
     } finally {
       disconnectUsers(users);
     }
@@ -207,6 +237,8 @@ const out: {
   memory: MemoryResult | null;
   roomList: RoomListResult | null;
   scaling: ScalingRun[];
+  /** With --scaling: the control (fixed work per event) at each size. */
+  scalingControl: ControlRun[];
   storeCeiling: StoreCeilingRun[];
   error?: string;
 } = {
@@ -217,6 +249,7 @@ const out: {
   memory: null,
   roomList: null,
   scaling: [],
+  scalingControl: [],
   storeCeiling: [],
 };
 let failed = false;
@@ -254,11 +287,21 @@ try {
   }
   if (cfg.scaling) {
     // Alternating modes at each size, so drift on a shared machine hits both alike.
+    let controlUnits: number | undefined;
     for (const count of cfg.instanceCounts) {
       for (const mode of ['classic', 'sharded'] as const) {
         out.scaling.push(await scalingStep(mode, count));
         await sleep(1000);
       }
+      // As many events as the chat's deliveries (every member of the room
+      // gets the message), each costing what a delivery cost at the first
+      // size, beside as much other load as the sharded run had.
+      const rate = scalingRate(count) * cfg.roomSize;
+      const sharded = out.scaling.at(-1)!;
+      const background = sharded.backgroundCores;
+      controlUnits ??= await calibrateControl(count, rate, background, cpuPerDelivery(sharded) ?? 0);
+      out.scalingControl.push(await runControl(count, rate, cfg.durationS, controlUnits, background));
+      await sleep(1000);
     }
   }
   for (const instances of cfg.storeCeilingRates.length ? cfg.instanceCounts : []) {
@@ -330,9 +373,17 @@ if (out.knee) {
 if (out.scaling.length) {
   lines.push(
     `Scaling: ${cfg.scalingRatePerInstance ? `${cfg.scalingRatePerInstance} msg/s offered per instance (N × that in total)` : `${cfg.scalingRate} msg/s offered in total`}, ${meta.users} users in rooms of ${meta.roomSize} ` +
-      `(room r's members alternate between instances r and r+1 mod N), ${meta.durationS}s measured after ${meta.warmupS}s warm-up; ` +
-      'counters and CPU over the whole load (warm-up, measured, drain).',
+      `(room r's members alternate between instances r and r+1 mod N), ${meta.durationS}s measured after a warm-up of ` +
+      `${meta.warmupS}s × N / ${Math.min(...cfg.instanceCounts)} (as many messages per instance at every size); ` +
+      'counters and CPU in the measured window.',
     scalingTable(out.scaling),
+    '',
+    `CPU per delivery, all instances: in the measured window, and over the whole load (warm-up and drain too: a fresh ` +
+      `process's JIT warm-up included). Beside it a control (bench/control-worker.ts): as many processes, as many events ` +
+      `as deliveries, each a fixed amount of work sized to cost what a delivery cost at the smallest size ` +
+      `(${out.scalingControl[0]?.units ?? '–'} JSON round trips), with the rest of the machine as busy as in the sharded run. ` +
+      `Its work cannot grow with N: what its ratio shows is the machine's.`,
+    scalingSummary(out.scaling, out.scalingControl),
     '',
   );
 }

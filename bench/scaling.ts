@@ -3,8 +3,11 @@
 // side from one run. Per instance: messages published to Redis, broadcasts
 // received from Redis, packets delivered to its own sockets
 // (chat_redis_publishes_total, chat_redis_broadcasts_received_total and
-// chat_socket_deliveries_total on /metrics), and its CPU per delivered packet (/proc, over the whole load: warm-up, measured, drain).
+// chat_socket_deliveries_total on /metrics), and its CPU per delivered packet
+// (/proc), in the measured window: the steady state. Over the whole load,
+// which includes a fresh process's JIT warm-up, the CPU is kept beside it.
 import { cpuSnapshot } from './cpu.js';
+import type { ControlRun } from './control-load.js';
 import { table } from './report.js';
 import { backplaneCounters } from '../scripts/metrics-text.js';
 
@@ -21,7 +24,14 @@ export interface ScalingRun {
   mode: PubSubMode;
   instances: number;
   rate: number;
+  warmupS: number;
+  /** In the measured window. */
   perInstance: InstanceFigures[];
+  /** From the first message of the warm-up to the end of the drain. */
+  wholeLoad: InstanceFigures[];
+  /** Cores busy in the measured window: in all, and with anything but the instances (Postgres, Redis, the generator, the kernel). */
+  busyCores: number;
+  backgroundCores: number;
   missing: number;
   duplicates: number;
 }
@@ -34,28 +44,51 @@ async function counters(url: string): Promise<ReturnType<typeof backplaneCounter
   return backplaneCounters(await response.text());
 }
 
-/** Runs `load` and answers each instance's figures over it. */
+interface Snapshot {
+  counters: Promise<ReturnType<typeof backplaneCounters>[]>;
+  cpu: ReturnType<typeof cpuSnapshot>;
+}
+
+/** The measured window's edges, for runLoad. */
+export interface Window {
+  open(): void;
+  close(): void;
+}
+
+/**
+ * Runs `load` and answers each instance's figures over its measured window
+ * and over the whole load. The window's snapshots are taken as it opens and
+ * closes (the counters' requests leave then, and are read afterwards).
+ */
 export async function measureInstances(
   urls: string[],
   pids: number[],
-  load: () => Promise<void>,
-): Promise<InstanceFigures[]> {
+  load: (window: Window) => Promise<void>,
+): Promise<{ window: InstanceFigures[]; wholeLoad: InstanceFigures[] }> {
   const groups = Object.fromEntries(pids.map((pid, i) => [`app${i}`, () => [pid]]));
-  const countersBefore = await Promise.all(urls.map(counters));
-  const cpuBefore = cpuSnapshot(groups);
-  await load();
-  const cpuAfter = cpuSnapshot(groups);
-  const countersAfter = await Promise.all(urls.map(counters));
-  return urls.map((_, i) => {
-    const pid = String(pids[i]);
-    const name = `app${i}`;
-    return {
-      published: countersAfter[i].redisPublishes - countersBefore[i].redisPublishes,
-      received: countersAfter[i].redisBroadcastsReceived - countersBefore[i].redisBroadcastsReceived,
-      delivered: countersAfter[i].socketDeliveries - countersBefore[i].socketDeliveries,
-      cpuSeconds: (cpuAfter.groups[name][pid] ?? 0) - (cpuBefore.groups[name][pid] ?? 0),
-    };
-  });
+  const snapshot = (): Snapshot => ({ counters: Promise.all(urls.map(counters)), cpu: cpuSnapshot(groups) });
+  const before = snapshot();
+  let open: Snapshot | undefined;
+  let close: Snapshot | undefined;
+  await load({ open: () => (open = snapshot()), close: () => (close = snapshot()) });
+  const after = snapshot();
+  if (!open || !close) {
+    throw new Error('the load never opened or closed its measured window');
+  }
+  const between = async (a: Snapshot, b: Snapshot): Promise<InstanceFigures[]> => {
+    const [ca, cb] = await Promise.all([a.counters, b.counters]);
+    return urls.map((_, i) => {
+      const pid = String(pids[i]);
+      const name = `app${i}`;
+      return {
+        published: cb[i].redisPublishes - ca[i].redisPublishes,
+        received: cb[i].redisBroadcastsReceived - ca[i].redisBroadcastsReceived,
+        delivered: cb[i].socketDeliveries - ca[i].socketDeliveries,
+        cpuSeconds: (b.cpu.groups[name][pid] ?? 0) - (a.cpu.groups[name][pid] ?? 0),
+      };
+    });
+  };
+  return { window: await between(open, close), wholeLoad: await between(before, after) };
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? '–' : (a / b).toFixed(2));
@@ -114,4 +147,76 @@ export function scalingTable(runs: ScalingRun[]): string {
     `${mode}: CPU µs per delivery`,
   ];
   return table(['instances', 'instance', ...side('classic'), ...side('sharded')], rows);
+}
+
+/** CPU µs per delivery over all of a run's instances (null without deliveries), in the measured window by default. */
+export function cpuPerDelivery(run: ScalingRun, figures = run.perInstance): number | null {
+  const delivered = figures.reduce((t, f) => t + f.delivered, 0);
+  const cpu = figures.reduce((t, f) => t + f.cpuSeconds, 0);
+  return delivered === 0 ? null : (cpu * 1e6) / delivered;
+}
+
+/**
+ * Per size: CPU per delivery (all instances together) for each mode, the
+ * sharded one over the whole load too, the control's CPU per event, each
+ * relative to the smallest size, and the sharded ratio divided by the
+ * control's (1.00: the service adds nothing to what the machine does to any
+ * process as it shares its cores with more).
+ */
+export function scalingSummary(runs: ScalingRun[], controls: ControlRun[]): string {
+  const sizes = [...new Set(runs.map((r) => r.instances))].sort((a, b) => a - b);
+  const at = (n: number) => {
+    const classic = runs.find((r) => r.mode === 'classic' && r.instances === n);
+    const sharded = runs.find((r) => r.mode === 'sharded' && r.instances === n);
+    const control = controls.find((c) => c.processes === n);
+    return {
+      warmupS: sharded?.warmupS ?? classic?.warmupS ?? null,
+      busyCores: sharded?.busyCores ?? null,
+      classic: classic ? cpuPerDelivery(classic) : null,
+      sharded: sharded ? cpuPerDelivery(sharded) : null,
+      shardedWhole: sharded ? cpuPerDelivery(sharded, sharded.wholeLoad) : null,
+      control: control && control.events > 0 ? (control.cpuSeconds * 1e6) / control.events : null,
+    };
+  };
+  const first = at(sizes[0]);
+  const relative = (v: number | null, base: number | null) =>
+    v === null || base === null || base === 0 ? null : v / base;
+  const fixed = (v: number | null, digits: number) => (v === null ? '–' : v.toFixed(digits));
+  const rows = sizes.map((n) => {
+    const here = at(n);
+    const sharded = relative(here.sharded, first.sharded);
+    const control = relative(here.control, first.control);
+    return [
+      n,
+      here.warmupS === null ? '–' : `${here.warmupS}s`,
+      fixed(here.busyCores, 2),
+      fixed(here.classic, 0),
+      fixed(here.sharded, 0),
+      fixed(here.shardedWhole, 0),
+      fixed(here.control, 0),
+      fixed(relative(here.classic, first.classic), 2),
+      fixed(sharded, 2),
+      fixed(relative(here.shardedWhole, first.shardedWhole), 2),
+      fixed(control, 2),
+      fixed(relative(sharded, control), 2),
+    ];
+  });
+  const vs = `vs ${sizes[0]}`;
+  return table(
+    [
+      'instances',
+      'warm-up',
+      'sharded: machine busy, cores',
+      'classic: µs per delivery',
+      'sharded: µs per delivery',
+      'sharded, whole load',
+      'control: µs per event',
+      `classic ${vs}`,
+      `sharded ${vs}`,
+      `sharded, whole load ${vs}`,
+      `control ${vs}`,
+      'sharded ÷ control',
+    ],
+    rows,
+  );
 }

@@ -1,0 +1,126 @@
+// The scaling benchmark's control: fixed CPU work per event, at the same
+// total event rate as the chat's deliveries, spread over N processes, with
+// the rest of the machine kept as busy as Postgres, Redis and the load
+// generator kept it. Its work cannot depend on N, so whatever its CPU per
+// event does from 2 to 6 processes is the machine's doing (caches and
+// wake-ups shared by more processes on the same cores), measured in the
+// same run as the chat.
+import { fork, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuSnapshot } from './cpu.js';
+
+export interface ControlRun {
+  processes: number;
+  rate: number;
+  /** Work units per event (see control-worker.ts). */
+  units: number;
+  /** Cores kept busy beside the workers (control-burner.ts), as asked and as used. */
+  background: { asked: number; used: number };
+  events: number;
+  cpuSeconds: number;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const workerPath = path.join(here, 'control-worker.ts');
+const burnerPath = path.join(here, 'control-burner.ts');
+
+/** Burners for `cores` of background load, none busier than 90 % of a core. */
+function startBurners(cores: number): ChildProcess[] {
+  const count = Math.ceil(cores / 0.9);
+  return Array.from({ length: count }, () =>
+    fork(burnerPath, [String(cores / count)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
+}
+
+/** A worker process (forked with this process's tsx loader) and a connection to it. */
+async function startWorker(units: number): Promise<{ child: ChildProcess; socket: net.Socket }> {
+  const child = fork(workerPath, [String(units)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve(Number(m)));
+    child.once('exit', (code) => reject(new Error(`control worker exited (${code})`)));
+  });
+  const socket = net.connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  socket.resume(); // the echoes only keep the exchange a request and a reply
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  return { child, socket };
+}
+
+/** Offers `rate` events/s in total, round robin over `processes` workers, for `seconds`. */
+export async function runControl(
+  processes: number,
+  rate: number,
+  seconds: number,
+  units: number,
+  backgroundCores: number,
+): Promise<ControlRun> {
+  const workers = await Promise.all(Array.from({ length: processes }, () => startWorker(units)));
+  const burners = startBurners(backgroundCores);
+  try {
+    const group = {
+      control: () => workers.map((w) => w.child.pid!),
+      background: () => burners.map((b) => b.pid!),
+    };
+    const before = cpuSnapshot(group);
+    const start = performance.now();
+    let events = 0;
+    await new Promise<void>((done) => {
+      const tick = () => {
+        const elapsed = performance.now() - start;
+        for (
+          const due = Math.floor((Math.min(elapsed, seconds * 1000) / 1000) * rate);
+          events < due;
+          events++
+        ) {
+          workers[events % processes].socket.write('e');
+        }
+        if (elapsed < seconds * 1000) {
+          setTimeout(tick, 1);
+        } else {
+          done();
+        }
+      };
+      tick();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the last events' work
+    const after = cpuSnapshot(group);
+    const used = (name: keyof typeof group) =>
+      Object.entries(after.groups[name]).reduce(
+        (sum, [pid, s]) => sum + s - (before.groups[name][pid] ?? 0),
+        0,
+      );
+    const background = { asked: backgroundCores, used: used('background') / ((after.at - before.at) / 1000) };
+    return { processes, rate, units, background, events, cpuSeconds: used('control') };
+  } finally {
+    burners.forEach((b) => b.disconnect());
+    for (const { child, socket } of workers) {
+      socket.destroy();
+      child.disconnect();
+    }
+  }
+}
+
+/**
+ * The work units per event that make an event cost about `micros` of CPU
+ * on `processes` processes at `rate` (with that background), so the control loads the machine as
+ * the service's instances did at that size. An event has a fixed cost
+ * besides its units (the wake-up, a read and a write): two probes fit both.
+ */
+export async function calibrateControl(
+  processes: number,
+  rate: number,
+  backgroundCores: number,
+  micros: number,
+): Promise<number> {
+  const probe = async (units: number) => {
+    const run = await runControl(processes, rate, 3, units, backgroundCores);
+    return (run.cpuSeconds * 1e6) / run.events;
+  };
+  const [few, many] = [2, 12];
+  await probe(few); // warms the machine up like the service's warm-up did
+  const [atFew, atMany] = [await probe(few), await probe(many)];
+  const perUnit = Math.max((atMany - atFew) / (many - few), 1);
+  return Math.max(1, Math.round(few + (micros - atFew) / perUnit));
+}
