@@ -14,4 +14,5 @@ function slice(): void {
 }
 
 slice();
+process.send!('ready'); // started: from here it only burns
 process.on('disconnect', () => process.exit());

@@ -156,8 +156,11 @@ async function scalingStep(mode: PubSubMode, count: number): Promise<ScalingRun>
   const rate = scalingRate(count);
   // V8 optimises a function after so many calls, not so many seconds: at a
   // third of the load an instance takes three times as long to warm up, so
-  // each size warms up for as many messages per instance as the smallest.
-  const warmupS = (cfg.warmupS * count) / Math.min(...cfg.instanceCounts);
+  // each size warms up for as many messages per instance as the smallest
+  // (with --rate-per-instance each instance's load is the same already).
+  const warmupS = cfg.scalingRatePerInstance
+    ? cfg.warmupS
+    : Math.round((cfg.warmupS * count) / Math.min(...cfg.instanceCounts));
   return withInstances(async (inst) => {
     const users = await createUsers(inst.urls, cfg.users, { home });
     try {
@@ -288,19 +291,35 @@ try {
   if (cfg.scaling) {
     // Alternating modes at each size, so drift on a shared machine hits both alike.
     let controlUnits: number | undefined;
-    for (const count of cfg.instanceCounts) {
+    for (const count of [...cfg.instanceCounts].sort((a, b) => a - b)) {
       for (const mode of ['classic', 'sharded'] as const) {
         out.scaling.push(await scalingStep(mode, count));
         await sleep(1000);
       }
       // As many events as the chat's deliveries (every member of the room
-      // gets the message), each costing what a delivery cost at the first
-      // size, beside as much other load as the sharded run had.
+      // gets the message), each costing what a delivery cost at the
+      // smallest size, beside as much other load as the sharded run had.
       const rate = scalingRate(count) * cfg.roomSize;
       const sharded = out.scaling.at(-1)!;
       const background = sharded.backgroundCores;
-      controlUnits ??= await calibrateControl(count, rate, background, cpuPerDelivery(sharded) ?? 0);
-      out.scalingControl.push(await runControl(count, rate, cfg.durationS, controlUnits, background));
+      if (controlUnits === undefined) {
+        const target = cpuPerDelivery(sharded);
+        if (target === null) {
+          throw new Error(`sharded, ${count} instances: no deliveries to size the control by`);
+        }
+        const fit = await calibrateControl(count, rate, background, target);
+        const µs = (v: number) => `${Math.round(v)} µs`;
+        log(
+          `control: ${fit.units} units per event for ${µs(target)} (an event ${µs(fit.fixedMicros)} + ${µs(fit.perUnitMicros)} per unit)` +
+            (fit.clamped ? ': clamped, even one unit costs more than the target' : ''),
+        );
+        controlUnits = fit.units;
+      }
+      const control = await runControl(count, rate, cfg.durationS, controlUnits, background);
+      log(
+        `control, ${count} processes: background ${background.toFixed(2)} cores asked, ${control.background.used.toFixed(2)} used`,
+      );
+      out.scalingControl.push(control);
       await sleep(1000);
     }
   }
@@ -374,14 +393,16 @@ if (out.scaling.length) {
   lines.push(
     `Scaling: ${cfg.scalingRatePerInstance ? `${cfg.scalingRatePerInstance} msg/s offered per instance (N × that in total)` : `${cfg.scalingRate} msg/s offered in total`}, ${meta.users} users in rooms of ${meta.roomSize} ` +
       `(room r's members alternate between instances r and r+1 mod N), ${meta.durationS}s measured after a warm-up of ` +
-      `${meta.warmupS}s × N / ${Math.min(...cfg.instanceCounts)} (as many messages per instance at every size); ` +
+      (cfg.scalingRatePerInstance
+        ? `${meta.warmupS}s; `
+        : `${meta.warmupS}s × N / ${Math.min(...cfg.instanceCounts)} (as many messages per instance at every size); `) +
       'counters and CPU in the measured window.',
     scalingTable(out.scaling),
     '',
-    `CPU per delivery, all instances: in the measured window, and over the whole load (warm-up and drain too: a fresh ` +
+    `CPU per delivery, all instances: in the measured window, and for sharded over the whole load too (warm-up and drain: a fresh ` +
       `process's JIT warm-up included). Beside it a control (bench/control-worker.ts): as many processes, as many events ` +
       `as deliveries, each a fixed amount of work sized to cost what a delivery cost at the smallest size ` +
-      `(${out.scalingControl[0]?.units ?? '–'} JSON round trips), with the rest of the machine as busy as in the sharded run. ` +
+      `(${out.scalingControl[0]?.units ?? '–'} JSON round trips), with the rest of the machine as busy as in the sharded run (everything but the instances). ` +
       `Its work cannot grow with N: what its ratio shows is the machine's.`,
     scalingSummary(out.scaling, out.scalingControl),
     '',

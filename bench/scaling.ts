@@ -66,7 +66,12 @@ export async function measureInstances(
   load: (window: Window) => Promise<void>,
 ): Promise<{ window: InstanceFigures[]; wholeLoad: InstanceFigures[] }> {
   const groups = Object.fromEntries(pids.map((pid, i) => [`app${i}`, () => [pid]]));
-  const snapshot = (): Snapshot => ({ counters: Promise.all(urls.map(counters)), cpu: cpuSnapshot(groups) });
+  const snapshot = (): Snapshot => {
+    const scraped = Promise.all(urls.map(counters));
+    // Read once the load is over; a failure is thrown then, not left unhandled meanwhile.
+    scraped.catch(() => undefined);
+    return { counters: scraped, cpu: cpuSnapshot(groups) };
+  };
   const before = snapshot();
   let open: Snapshot | undefined;
   let close: Snapshot | undefined;
