@@ -10,7 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSnapshot } from './cpu.js';
+import { cpuSnapshot, groupSeconds } from './cpu.js';
 
 export interface ControlRun {
   processes: number;
@@ -120,13 +120,12 @@ export async function runControl(
     });
     await new Promise((resolve) => setTimeout(resolve, 500)); // the last events' work
     const after = cpuSnapshot(group);
-    const used = (name: keyof typeof group) =>
-      Object.entries(after.groups[name]).reduce(
-        (sum, [pid, s]) => sum + s - (before.groups[name][pid] ?? 0),
-        0,
-      );
-    const background = { asked: backgroundCores, used: used('background') / ((after.at - before.at) / 1000) };
-    return { processes, rate, units, background, events, cpuSeconds: used('control') };
+    const measuredS = (after.at - before.at) / 1000;
+    const background = {
+      asked: backgroundCores,
+      used: groupSeconds(before, after, 'background') / measuredS,
+    };
+    return { processes, rate, units, background, events, cpuSeconds: groupSeconds(before, after, 'control') };
   } finally {
     stops.reverse().forEach((stop) => stop());
   }

@@ -139,6 +139,15 @@ export function cpuSnapshot<G extends string>(groups: Record<G, () => number[]>)
   return { at: performance.now(), groups: g, all, gen: (u.user + u.system) / 1e6, machine: machineJiffies() };
 }
 
+/** CPU seconds a group's processes used between two snapshots (a process that appeared meanwhile, from its start). */
+export function groupSeconds<G extends string>(a: CpuSnapshot<G>, b: CpuSnapshot<G>, name: G): number {
+  let used = 0;
+  for (const [pid, s] of Object.entries(b.groups[name])) {
+    used += s - (a.groups[name]?.[pid] ?? 0);
+  }
+  return used;
+}
+
 /** Percent of one core used per group between two snapshots (100 = one full core). */
 export function cpuDelta<G extends string>(a: CpuSnapshot<G>, b: CpuSnapshot<G>): CpuUsage<G> {
   const secs = (b.at - a.at) / 1000;
@@ -148,11 +157,7 @@ export function cpuDelta<G extends string>(a: CpuSnapshot<G>, b: CpuSnapshot<G>)
   let known = generator;
   const groups = {} as Record<G, number>;
   for (const name of Object.keys(b.groups) as G[]) {
-    let used = 0;
-    for (const [pid, s] of Object.entries(b.groups[name])) {
-      used += s - (a.groups[name]?.[pid] ?? 0);
-    }
-    groups[name] = pct(used);
+    groups[name] = pct(groupSeconds(a, b, name));
     known += groups[name];
   }
   const m = { busy: b.machine.busy - a.machine.busy, total: b.machine.total - a.machine.total };

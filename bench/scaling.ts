@@ -6,7 +6,7 @@
 // chat_socket_deliveries_total on /metrics), and its CPU per delivered packet
 // (/proc), in the measured window: the steady state. Over the whole load,
 // which includes a fresh process's JIT warm-up, the CPU is kept beside it.
-import { cpuSnapshot } from './cpu.js';
+import { cpuSnapshot, groupSeconds } from './cpu.js';
 import type { ControlRun } from './control-load.js';
 import { table } from './report.js';
 import { backplaneCounters } from '../scripts/metrics-text.js';
@@ -82,16 +82,12 @@ export async function measureInstances(
   }
   const between = async (a: Snapshot, b: Snapshot): Promise<InstanceFigures[]> => {
     const [ca, cb] = await Promise.all([a.counters, b.counters]);
-    return urls.map((_, i) => {
-      const pid = String(pids[i]);
-      const name = `app${i}`;
-      return {
-        published: cb[i].redisPublishes - ca[i].redisPublishes,
-        received: cb[i].redisBroadcastsReceived - ca[i].redisBroadcastsReceived,
-        delivered: cb[i].socketDeliveries - ca[i].socketDeliveries,
-        cpuSeconds: (b.cpu.groups[name][pid] ?? 0) - (a.cpu.groups[name][pid] ?? 0),
-      };
-    });
+    return urls.map((_, i) => ({
+      published: cb[i].redisPublishes - ca[i].redisPublishes,
+      received: cb[i].redisBroadcastsReceived - ca[i].redisBroadcastsReceived,
+      delivered: cb[i].socketDeliveries - ca[i].socketDeliveries,
+      cpuSeconds: groupSeconds(a.cpu, b.cpu, `app${i}`),
+    }));
   };
   return { window: await between(open, close), wholeLoad: await between(before, after) };
 }
