@@ -137,6 +137,8 @@ describe('rooms over HTTP', () => {
       ['limit=ten', 400],
       ['after=not-a-cursor', 400],
       ['after=' + Buffer.from('2026-01-01T00:00:00.000000Z room;x').toString('base64url'), 400],
+      // The cursor's shape, but no date Postgres takes.
+      ['after=' + Buffer.from('2026-13-45T99:00:00.000000Z room_x').toString('base64url'), 400],
     ])('refuses GET /rooms?%s', async (query, status) => {
       await request(one).get(`/rooms?${query}`).set(auth(alice)).expect(status);
     });

@@ -17,3 +17,9 @@ export const HTTP_TIMEOUTS = {
   requestMs: 30_000,
   keepAliveMs: 65_000,
 } as const;
+
+/**
+ * The largest `seq` or `rev` a room can reach (Postgres `integer`): a client
+ * value above it is refused, not handed to Postgres, which would fail on it.
+ */
+export const MAX_COUNTER = 2_147_483_647;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError } from '../common/chat-error.js';
+import { MAX_COUNTER } from '../common/limits.js';
 import { MicroBatch } from '../common/micro-batch.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AppConfig } from '../config/app-config.js';
@@ -102,7 +103,7 @@ export class MessagesRepository {
        WHERE room_id = $1 AND seq > $2 AND seq < $3
        ORDER BY seq ${newestFirst ? 'DESC' : 'ASC'}
        LIMIT $4`,
-      [roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2_147_483_647, range.limit],
+      [roomId, range.afterSeq ?? 0, range.beforeSeq ?? MAX_COUNTER, range.limit],
     );
     const messages = rows.map(toMessage);
     return newestFirst ? messages.reverse() : messages;

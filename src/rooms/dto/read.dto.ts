@@ -1,9 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
+import { MAX_COUNTER } from '../../common/limits.js';
 import { IsRoomId } from '../../common/string-rules.js';
-
-/** The largest `seq` a room can have (Postgres `integer`). */
-const MAX_SEQ = 2_147_483_647;
 
 /** The body of `POST /rooms/:roomId/read`. */
 export class ReadDto {
@@ -11,12 +9,12 @@ export class ReadDto {
   @ApiProperty({
     type: 'integer',
     minimum: 0,
-    maximum: MAX_SEQ,
+    maximum: MAX_COUNTER,
     description: "Capped at the room's last seq",
   })
   @IsInt()
   @Min(0)
-  @Max(MAX_SEQ)
+  @Max(MAX_COUNTER)
   seq: number;
 }
 
