@@ -301,6 +301,22 @@ describe('when the link to Redis stops answering without closing', () => {
       commands.disconnect();
     }
   });
+
+  // §1: a revoked token's socket does not stay connected, even one whose
+  // handshake read the token while the revocation was under way (held here in
+  // the Redis calls after that read: it could not hear the disconnect).
+  it('disconnects a socket whose handshake checked its token just before a revocation', async () => {
+    const [one, two] = instances.map((i) => i.url);
+    const erin = await createUser(one);
+    proxy.pause();
+    const connecting = connect(two, erin.token);
+    await sleep(500); // its token is checked by now; the handshake waits on Redis
+    await request(one).post('/auth/revoke').set(auth(erin)).expect(204);
+    await proxy.restore();
+
+    const socket = await connecting; // admitted on the token as it was when read
+    await waitUntil(() => !socket.connected, 5_000, 'the socket to be disconnected');
+  });
 });
 
 describe('presence when Redis restarts empty', () => {

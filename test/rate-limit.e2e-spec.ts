@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import http from 'supertest';
+import { Manager } from 'socket.io-client';
 import { createRoom, history } from './factories/rooms.js';
 import type { RedisTokenBuckets } from '../src/rate-limit/redis-token-buckets.js';
 import { TokenBuckets } from '../src/rate-limit/token-buckets.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, type Instance } from './setup/instances.js';
-import { closeAllClients, connect, request, sleep } from './setup/sockets.js';
+import { closeAllClients, connect, request, sleep, type ChatClient } from './setup/sockets.js';
 import { waitUntil } from './setup/wait.js';
 
 // The contract's limit: 20 messages a second per user, bursts of 40.
@@ -243,4 +244,40 @@ describe('sockets per user', () => {
       'a place freed by a closed socket',
     );
   });
+
+  it('gives back the place of a socket whose client left during its handshake', async () => {
+    const [one, two] = instances.map((i) => i.url);
+    const frank = await createUser(one, 'Frank');
+    // Each is admitted while its client is gone already: Socket.IO drops it unannounced.
+    for (let i = 0; i < 6; i++) {
+      await abandonHandshake(i % 2 ? two : one, frank.token);
+    }
+    const sockets: ChatClient[] = [];
+    await waitUntil(
+      () =>
+        connect(one, frank.token).then(
+          (socket) => sockets.push(socket) > 0,
+          () => false,
+        ),
+      5_000,
+      'the abandoned handshakes to hold no place',
+    );
+    sockets.push(await connect(two, frank.token), await connect(one, frank.token));
+    expect(sockets.map((s) => s.connected)).toEqual([true, true, true]);
+    await expect(connect(two, frank.token)).rejects.toThrow('too_many_connections');
+  });
 });
+
+/**
+ * Opens a connection, asks to connect with the token and closes the
+ * connection at once, before the server's handshake can answer.
+ */
+async function abandonHandshake(url: string, token: string): Promise<void> {
+  const manager = new Manager(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = manager.socket('/', { auth: { token } });
+  socket.connect(); // sends the CONNECT packet as soon as the connection is open
+  await new Promise<void>((resolve) => manager.once('open', () => resolve()));
+  const closed = new Promise<void>((resolve) => manager.engine.once('close', () => resolve()));
+  manager.engine.close(); // after the CONNECT packet, which it flushes first
+  await closed;
+}

@@ -70,6 +70,7 @@ export class ChatGateway
     if (!(await this.presence.admit(claims.userId))) {
       return 'too_many_connections';
     }
+    this.holdPlace(socket, claims.userId);
     socket.data.userId = claims.userId;
     socket.data.requestId = handshakeRequestId(socket.handshake.headers['x-request-id']);
     socket.data.expiresAt = claims.expiresAt;
@@ -79,6 +80,42 @@ export class ChatGateway
     // live. Socket.IO makes it leave again if the handshake goes no further.
     await socket.join(userChannel(claims.userId));
     return null;
+  }
+
+  /**
+   * The place admit() took in the user's socket quota (§11) is given back
+   * by handleDisconnect once the socket has connected. One that never
+   * connects gets no disconnect (Socket.IO drops a socket whose client left
+   * during the handshake without a word, and a refusal is not a
+   * disconnect): its place is given back when its connection closes, or at
+   * once if it closed already.
+   */
+  private holdPlace(socket: ChatSocket, userId: string): void {
+    const giveBack = () => {
+      if (!socket.data.connected) {
+        this.presence.release(userId);
+      }
+    };
+    if (socket.conn.readyState === 'open') {
+      socket.conn.once('close', giveBack);
+    } else {
+      giveBack();
+    }
+  }
+
+  /**
+   * A revocation published while this socket's handshake was under way,
+   * after its token was read, did not reach it: Socket.IO disconnects only
+   * sockets that have connected, and the user's channel may not have been
+   * subscribed yet. So the token is read once more now that the socket is
+   * connected and subscribed: any later revocation reaches it as an event.
+   */
+  private async recheckToken(socket: ChatSocket): Promise<void> {
+    const token = (socket.handshake.auth as { token?: unknown }).token;
+    const claims = await this.authenticator.authenticate(token).catch(() => undefined);
+    if (claims === null) {
+      socket.disconnect(true);
+    }
   }
 
   /**
@@ -115,9 +152,11 @@ export class ChatGateway
     }
     listen('message', (s, payload, ack) => this.route(s, payload, ack));
     // Counted before the expiry timer may disconnect it, so the two always pair up.
+    socket.data.connected = true;
     this.presence.socketConnected(socket.data.userId);
     this.metrics.socketsConnected.inc();
     disconnectAtExpiry(socket, socket.data.expiresAt);
+    void this.recheckToken(socket);
   }
 
   handleDisconnect(socket: ChatSocket): void {

@@ -119,6 +119,8 @@ interface SocketData {
   expiresAt: Date;
   /** Ties the socket's action log lines to its handshake (X-Request-Id, or a fresh id). */
   requestId: string;
+  /** Set once its handshake is through: from then on its disconnect gives its quota place back. */
+  connected?: boolean;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;

@@ -31,7 +31,8 @@ export class PresenceService implements OnModuleInit {
   /**
    * §11: whether one more socket of the user may connect (at most
    * MAX_SOCKETS_PER_USER on all instances together); asked at the handshake.
-   * An admitted socket is counted until socketDisconnected.
+   * An admitted socket is counted until socketDisconnected, or release()
+   * when it never connects.
    */
   admit(userId: string): Promise<boolean> {
     const max = this.config.maxSocketsPerUser;
@@ -43,10 +44,15 @@ export class PresenceService implements OnModuleInit {
   }
 
   socketDisconnected(userId: string): void {
+    this.release(userId);
+    this.store.socketDisconnected(userId);
+  }
+
+  /** Gives back the place admit() took, for a socket that never connected (or now disconnected). */
+  release(userId: string): void {
     if (this.config.maxSocketsPerUser !== 0) {
       this.store.release(userId);
     }
-    this.store.socketDisconnected(userId);
   }
 
   onlineAmong(userIds: readonly string[]): Promise<ReadonlySet<string>> {
