@@ -68,12 +68,19 @@ describe('typing', () => {
     await bobInbox.waitFor('typing', () => typingOf(bobInbox).length === 2);
   });
 
-  it('always sends typing: false, and a typing: true right after it', async () => {
+  it('always sends typing: false; a typing: true after it still waits for the 2 s window', async () => {
     await request(aliceOne, 'typing', { roomId, typing: false });
     await bobInbox.waitFor('typing', (e) => e.typing === false);
-    await request(aliceTwo, 'typing', { roomId, typing: true });
+    // The window opened by the last true broadcast is still running.
+    const hush = (await request(aliceTwo, 'typing', { roomId, typing: true })) as any;
+    expect(hush.status).toBe('success');
+    await request(aliceOne, 'typing', { roomId, typing: false });
     await bobInbox.waitFor('typing', () => typingOf(bobInbox).length === 4);
-    expect(typingOf(bobInbox).map((e) => e.typing)).toEqual([true, true, false, true]);
+    expect(typingOf(bobInbox).map((e) => e.typing)).toEqual([true, true, false, false]);
+    await sleep(2_000);
+    await request(aliceTwo, 'typing', { roomId, typing: true });
+    await bobInbox.waitFor('typing', () => typingOf(bobInbox).length === 5);
+    expect(typingOf(bobInbox).at(-1)?.typing).toBe(true);
   });
 
   it.each([

@@ -5,9 +5,6 @@
 export abstract class Cooldowns {
   /** Starts the key's cooldown: true when none was running (the caller may act now). */
   abstract start(key: string, windowMs: number): Promise<boolean>;
-
-  /** Ends the key's cooldown early, so the next start() succeeds. */
-  abstract clear(key: string): Promise<void>;
 }
 
 /** Cooldowns in this process: the single-instance mode, without Redis. */
@@ -27,11 +24,6 @@ export class LocalCooldowns extends Cooldowns {
     }
     this.until.set(key, now + windowMs);
     return Promise.resolve(true);
-  }
-
-  clear(key: string): Promise<void> {
-    this.until.delete(key);
-    return Promise.resolve();
   }
 
   /** Expired entries are dropped at most once per window, off the path of most calls. */

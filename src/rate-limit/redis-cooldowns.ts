@@ -12,8 +12,4 @@ export class RedisCooldowns extends Cooldowns {
   async start(key: string, windowMs: number): Promise<boolean> {
     return (await this.redis.commands.set(key, '1', 'PX', windowMs, 'NX')) === 'OK';
   }
-
-  async clear(key: string): Promise<void> {
-    await this.redis.commands.del(key);
-  }
 }

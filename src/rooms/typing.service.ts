@@ -44,19 +44,22 @@ export class TypingService {
   }
 
   /**
-   * `typing: false` always goes out and ends the cooldown, so typing again
-   * right after is shown at once. Without the shared cooldown store (Redis
-   * away) every update goes out: the signal rate limit still bounds them.
+   * `typing: false` always goes out; `typing: true` at most once per user
+   * and room every TYPING_BROADCAST_INTERVAL_MS, on every instance: a
+   * `false` in between does not start the window again (§7 counts the
+   * `true`s, whatever came between them). Without the shared cooldown store
+   * (Redis away) every update goes out: the signal rate limit still bounds
+   * them.
    */
   private async mayBroadcast({ roomId, userId, typing }: TypingState): Promise<boolean> {
-    const key = `typing:${roomId}:${userId}`;
+    if (!typing) {
+      return true;
+    }
     try {
-      let broadcast = true;
-      if (typing) {
-        broadcast = await this.cooldowns.start(key, TYPING_BROADCAST_INTERVAL_MS);
-      } else {
-        await this.cooldowns.clear(key);
-      }
+      const broadcast = await this.cooldowns.start(
+        `typing:${roomId}:${userId}`,
+        TYPING_BROADCAST_INTERVAL_MS,
+      );
       this.outage.recovered();
       return broadcast;
     } catch (error) {
