@@ -97,6 +97,18 @@ export class RoomMembership {
     return this.require(callerId, roomId, await this.read(roomId)).participantIds;
   }
 
+  /**
+   * Checks the caller against a membership that a statement read along with
+   * its own work (one snapshot), and remembers it: `not_found` for no room
+   * (null), `forbidden` for someone not in it.
+   */
+  requireIn(callerId: string, roomId: string, membership: Membership | null): Membership {
+    if (membership) {
+      this.remember(roomId, membership);
+    }
+    return this.require(callerId, roomId, membership);
+  }
+
   private require(callerId: string, roomId: string, membership: Membership | null): Membership {
     if (!membership) {
       throw ChatError.notFound(`Room ${roomId} does not exist`);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql.js';
 import type { Message } from '../messages/message.js';
+import type { Membership } from './membership.repository.js';
 import type { Participant, ReadMarker, RoomPosition, RoomView } from './room.js';
 import type { RoomCursor } from './room-cursor.js';
 
@@ -131,35 +132,55 @@ export class RoomsRepository {
 
   /**
    * Moves the user's marker up to `seq`, capped at the room's last seq; it
-   * never moves back. Answers the marker after the call, and whether it
-   * moved; null when the user is not a participant.
+   * never moves back. Answers the room's membership, read in the same
+   * snapshot (who hears the receipt), and the marker after the call with
+   * whether it moved (null when the user is not a participant); null when
+   * there is no such room.
+   *
+   * The marker's row is locked before it is compared: a message batch that
+   * moved it meanwhile (§6) is waited for and its value is the one compared
+   * and answered, not the one this statement's snapshot saw.
    */
   async moveReadMarker(
     roomId: string,
     userId: string,
     seq: number,
-  ): Promise<{ lastReadSeq: number; moved: boolean } | null> {
-    // The outer SELECT sees the row as it was before the UPDATE: the old
-    // marker, which is the answer when the marker did not move.
-    const [row] = await this.sql.query<{ moved: number | null; current: number }>(
-      `WITH target AS (
-         SELECT LEAST($3::int, last_seq) AS seq FROM rooms WHERE id = $1
+  ): Promise<{ membership: Membership; marker: { lastReadSeq: number; moved: boolean } | null } | null> {
+    const [row] = await this.sql.query<{
+      version: number;
+      direct: boolean;
+      participant_ids: string[];
+      current: number | null;
+      moved: number | null;
+    }>(
+      `WITH room AS (
+         SELECT last_seq, members_version, direct_key IS NOT NULL AS direct FROM rooms WHERE id = $1
+       ), current AS (
+         SELECT last_read_seq FROM room_participants WHERE room_id = $1 AND user_id = $2 FOR NO KEY UPDATE
        ), moved AS (
-         UPDATE room_participants p SET last_read_seq = t.seq
-         FROM target t
-         WHERE p.room_id = $1 AND p.user_id = $2 AND t.seq > p.last_read_seq
+         UPDATE room_participants p SET last_read_seq = LEAST($3::int, r.last_seq)
+         FROM room r, current c
+         WHERE p.room_id = $1 AND p.user_id = $2 AND LEAST($3::int, r.last_seq) > c.last_read_seq
          RETURNING p.last_read_seq
        )
-       SELECT (SELECT last_read_seq FROM moved) AS moved, last_read_seq AS current
-       FROM room_participants WHERE room_id = $1 AND user_id = $2`,
+       SELECT r.members_version AS version, r.direct,
+         ARRAY(SELECT user_id FROM room_participants WHERE room_id = $1) AS participant_ids,
+         (SELECT last_read_seq FROM current) AS current, (SELECT last_read_seq FROM moved) AS moved
+       FROM room r`,
       [roomId, userId, seq],
     );
     if (!row) {
       return null;
     }
-    return row.moved === null
-      ? { lastReadSeq: row.current, moved: false }
-      : { lastReadSeq: row.moved, moved: true };
+    const membership = { version: row.version, participantIds: row.participant_ids, direct: row.direct };
+    if (row.current === null) {
+      return { membership, marker: null };
+    }
+    const marker =
+      row.moved === null
+        ? { lastReadSeq: row.current, moved: false }
+        : { lastReadSeq: row.moved, moved: true };
+    return { membership, marker };
   }
 
   /** Every participant's marker, by user id. */

@@ -32,9 +32,13 @@ export class TypingService {
   /** Tells the other participants (not the typist's own sockets), unless throttled. */
   async setTyping(callerId: string, roomId: string, typing: boolean): Promise<TypingState> {
     await this.rateLimiter.take('signal', callerId);
-    const participantIds = await this.membership.requireParticipant(callerId, roomId);
     const state = { roomId, userId: callerId, typing };
-    if (await this.mayBroadcast(state)) {
+    // The throttle first, the participants last: those told are the room as
+    // it was just before the broadcast, not before a round trip to Redis
+    // that a leave or an add could be acknowledged during.
+    const broadcast = await this.mayBroadcast(state);
+    const participantIds = await this.membership.requireParticipant(callerId, roomId);
+    if (broadcast) {
       this.broadcaster.typing(
         state,
         participantIds.filter((id) => id !== callerId),

@@ -1,20 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, Max, Min } from 'class-validator';
-import { MAX_COUNTER } from '../../common/limits.js';
+import { IsInt, Min } from 'class-validator';
 import { IsRoomId } from '../../common/string-rules.js';
 
 /** The body of `POST /rooms/:roomId/read`. */
 export class ReadDto {
-  /** Read up to here; capped at the room's last message. */
-  @ApiProperty({
-    type: 'integer',
-    minimum: 0,
-    maximum: MAX_COUNTER,
-    description: "Capped at the room's last seq",
-  })
+  /** Read up to here; any integer from 0, capped at the room's last message. */
+  @ApiProperty({ type: 'integer', minimum: 0, description: "Capped at the room's last seq" })
   @IsInt()
   @Min(0)
-  @Max(MAX_COUNTER)
   seq: number;
 }
 
