@@ -69,6 +69,26 @@ describe('per-user send rate limit, shared by all instances', () => {
     return { sockets, send };
   }
 
+  it('counts edits and deletes apart from new messages: editing never uses up what one may send', async () => {
+    const { sockets, send } = await newSenderOnEveryInstance();
+    const first = await send(sockets[0], 'typo');
+    const { roomId: room, messageId } = first.message;
+    const edits = (await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        request(sockets[i % 2], 'edit_message', { roomId: room, messageId, content: `fixed ${i}` }),
+      ),
+    )) as any[];
+    const edited = edits.filter((a) => a.status === 'success').length;
+    expect(edited).toBeGreaterThanOrEqual(38);
+    expect(edited).toBeLessThan(50);
+    expect(edits.filter((a) => a.status === 'error').every((a) => a.error.code === 'rate_limited')).toBe(
+      true,
+    );
+    // The 39 sends the burst still holds after the first one all go through.
+    const sends = await Promise.all(Array.from({ length: 39 }, (_, i) => send(sockets[i % 2], `new ${i}`)));
+    expect(sends.map((a) => a.status)).toEqual(Array(39).fill('success'));
+  });
+
   it('never lets a burst past 40, however many tokens the instances hold on lease', async () => {
     const { sockets, send } = await newSenderOnEveryInstance();
     // One send on each instance: each takes tokens ahead (a lease) from the full bucket.

@@ -92,7 +92,7 @@ export class MessagesService {
     messageId: string,
     content: string | null,
   ): Promise<MessageResponse> {
-    await this.rateLimiter.take('send', callerId); // edits and deletes count as messages
+    await this.rateLimiter.take('change', callerId);
     if (!ID_PATTERN.test(messageId)) {
       // A path parameter arrives unchecked: an id no message can have is not looked up.
       await this.membership.requireParticipant(callerId, roomId);

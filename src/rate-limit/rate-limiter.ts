@@ -8,18 +8,21 @@ import { LocalTokenBuckets, TokenBuckets, type Rate } from './token-buckets.js';
 /**
  * The limits (§5, §11), each a token bucket per user (or address) shared by
  * every connection on every instance:
- * - `send`: messages, edits and deletes, RATE_LIMIT_PER_SECOND with bursts
- *   of RATE_LIMIT_BURST;
+ * - `send`: new messages, RATE_LIMIT_PER_SECOND with bursts of
+ *   RATE_LIMIT_BURST (§5 counts the messages a user creates);
+ * - `change`: edits and deletes, a bucket of their own at the same rate, so
+ *   they are bounded too but never use up what §5 grants for new messages;
  * - `signal`: `mark_read` and `typing` together, SIGNAL_RATE_LIMIT_PER_SECOND;
  * - `rooms`: room creation and `add_participants`, ROOM_LIMIT_PER_MINUTE
  *   (bursts of twice that);
  * - `signup`: sign-ups per client address, SIGNUP_LIMIT_PER_MINUTE.
  * The last two are off when their variable is 0.
  */
-export type Limit = 'send' | 'signal' | 'rooms' | 'signup';
+export type Limit = 'send' | 'change' | 'signal' | 'rooms' | 'signup';
 
 const REFUSALS: Record<Limit, string> = {
   send: 'Too many messages; slow down and retry',
+  change: 'Too many edits and deletes; slow down and retry',
   signal: 'Too many typing and read updates; slow down',
   rooms: 'Too many rooms created or changed; retry in a minute',
   signup: 'Too many sign-ups from this address; retry in a minute',
@@ -47,12 +50,14 @@ export class RateLimiter {
   ) {
     this.rates = {
       send: config.rateLimit,
+      change: config.rateLimit,
       signal: config.signalRateLimit,
       rooms: config.roomLimit,
       signup: config.signupLimit,
     };
     this.refusals = {
       send: metrics.rateLimited.labels('send'),
+      change: metrics.rateLimited.labels('change'),
       signal: metrics.rateLimited.labels('signal'),
       rooms: metrics.rateLimited.labels('rooms'),
       signup: metrics.rateLimited.labels('signup'),
