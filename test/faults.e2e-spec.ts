@@ -189,6 +189,18 @@ describe('when Postgres goes away', () => {
     );
     expect(stored).toHaveLength(1);
   });
+
+  // §8: a presence change is announced even when Postgres, which stores the
+  // departure and knows the room-mates, was away as it happened.
+  it('announces a user going offline during the outage once Postgres is back', async () => {
+    const bobInbox = new Inbox(await connect(instance[0].url, bob.token));
+    await postgres.cut();
+    aliceSocket.disconnect(); // Alice's last socket: she goes offline while Postgres is away
+    await sleep(1_000);
+    await postgres.restore();
+    const offline = await bobInbox.waitFor('presence', (e) => e.userId === alice.id && !e.online, 15_000);
+    expect(offline.lastSeenAt).toEqual(expect.any(String));
+  });
 });
 
 describe('graceful shutdown', () => {

@@ -1,9 +1,13 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OutageLog } from '../common/outage-log.js';
 import { AppConfig } from '../config/app-config.js';
 import { PresenceStore, type PresenceChange } from '../presence/presence-store.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
 import { UsersRepository } from './users.repository.js';
+
+/** Between the attempts to announce a change: about 16 s in all. */
+const ANNOUNCE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
 
 /**
  * §8: a user is online while any socket of theirs is connected to any
@@ -16,6 +20,8 @@ export class PresenceService implements OnModuleInit {
   private readonly outage = new OutageLog(new Logger(PresenceService.name), 'presence announcements');
   /** Per user, their latest announcement: one user's changes go out in the order they happened here. */
   private readonly announcing = new Map<string, Promise<void>>();
+  /** Aborted at shutdown: announcements waiting to be tried again give up. */
+  private readonly handingOver = new AbortController();
 
   constructor(
     private readonly store: PresenceStore,
@@ -65,6 +71,7 @@ export class PresenceService implements OnModuleInit {
    * (departure stored, event published) before Redis and Postgres close.
    */
   async handOver(): Promise<void> {
+    this.handingOver.abort();
     await this.store.leave();
     await Promise.all(this.announcing.values());
   }
@@ -84,23 +91,37 @@ export class PresenceService implements OnModuleInit {
    * Stores the departure, then tells the user's room-mates, unless the user
    * has changed state again meanwhile: a change made on another instance is
    * announced there, and an old one sent after it would undo it for clients.
+   * Tried again while Postgres or Redis does not answer (nothing else would
+   * ever announce this change), until ANNOUNCE_RETRY_DELAYS_MS run out:
+   * within §8's 30 s. Not during shutdown, which waits for announcements.
    */
-  private async announce({ userId, online, at }: PresenceChange): Promise<void> {
-    try {
-      if (!online) {
-        await this.users.setLastSeen(userId, at);
+  private async announce(change: PresenceChange): Promise<void> {
+    for (const delayMs of [...ANNOUNCE_RETRY_DELAYS_MS, null]) {
+      try {
+        await this.tell(change);
+        this.outage.recovered();
+        return;
+      } catch (error) {
+        this.outage.failed(error);
       }
-      const [roomMates, now] = await Promise.all([
-        this.users.roomMateIds(userId),
-        this.store.onlineAmong([userId]),
-      ]);
-      if (now.has(userId) === online) {
-        const lastSeenAt = online ? null : at.toISOString();
-        this.broadcaster.presence({ type: 'presence', userId, online, lastSeenAt }, roomMates);
+      if (delayMs === null || this.handingOver.signal.aborted) {
+        return;
       }
-      this.outage.recovered();
-    } catch (error) {
-      this.outage.failed(error);
+      await sleep(delayMs, undefined, { signal: this.handingOver.signal, ref: false }).catch(() => undefined);
+    }
+  }
+
+  private async tell({ userId, online, at }: PresenceChange): Promise<void> {
+    if (!online) {
+      await this.users.setLastSeen(userId, at);
+    }
+    const [roomMates, now] = await Promise.all([
+      this.users.roomMateIds(userId),
+      this.store.onlineAmong([userId]),
+    ]);
+    if (now.has(userId) === online) {
+      const lastSeenAt = online ? null : at.toISOString();
+      this.broadcaster.presence({ type: 'presence', userId, online, lastSeenAt }, roomMates);
     }
   }
 }
