@@ -23,6 +23,8 @@ describe('read state', () => {
   let aliceInbox: Inbox;
   let bobInbox: Inbox;
   let bobOtherInbox: Inbox;
+  /** Someone in no room with them: hears no receipt of theirs (§4). */
+  let eveInbox: Inbox;
 
   const room = async (user: TestUser, id = roomId) =>
     (await request(one).get(`/rooms/${id}`).set(auth(user)).expect(200)).body;
@@ -42,6 +44,7 @@ describe('read state', () => {
     bobSocket = await connect(two, bob.token);
     bobOtherSocket = await connect(one, bob.token);
     [aliceInbox, bobInbox, bobOtherInbox] = [aliceSocket, bobSocket, bobOtherSocket].map((s) => new Inbox(s));
+    eveInbox = new Inbox(await connect(two, eve.token));
   });
   afterAll(async () => {
     closeAllClients();
@@ -162,6 +165,8 @@ describe('read state', () => {
       await request(one).get(`/rooms/${roomId}/reads`).set(auth(eve)).expect(403);
       await request(one).get('/rooms/room_nope/reads').set(auth(eve)).expect(404);
       expect((await markers()).map((m: any) => m.userId)).not.toContain(eve.id);
+      expect(aliceInbox.of('room_read').length).toBeGreaterThan(0);
+      expect(eveInbox.of('room_read')).toEqual([]);
     });
   });
 });
