@@ -73,20 +73,22 @@ describe('per-user send rate limit, shared by all instances', () => {
     const { sockets, send } = await newSenderOnEveryInstance();
     const first = await send(sockets[0], 'typo');
     const { roomId: room, messageId } = first.message;
+    const started = Date.now();
     const edits = (await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
         request(sockets[i % 2], 'edit_message', { roomId: room, messageId, content: `fixed ${i}` }),
       ),
     )) as any[];
+    const refilled = Math.ceil(((Date.now() - started) * 20) / 1000);
     const edited = edits.filter((a) => a.status === 'success').length;
     expect(edited).toBeGreaterThanOrEqual(38);
-    expect(edited).toBeLessThan(50);
+    expect(edited).toBeLessThanOrEqual(40 + refilled);
     expect(edits.filter((a) => a.status === 'error').every((a) => a.error.code === 'rate_limited')).toBe(
       true,
     );
-    // The 39 sends the burst still holds after the first one all go through.
-    const sends = await Promise.all(Array.from({ length: 39 }, (_, i) => send(sockets[i % 2], `new ${i}`)));
-    expect(sends.map((a) => a.status)).toEqual(Array(39).fill('success'));
+    // Sending still has its burst (39 left after the first): 30 of them go through.
+    const sends = await Promise.all(Array.from({ length: 30 }, (_, i) => send(sockets[i % 2], `new ${i}`)));
+    expect(sends.map((a) => a.status)).toEqual(Array(30).fill('success'));
   });
 
   it('never lets a burst past 40, however many tokens the instances hold on lease', async () => {
@@ -218,13 +220,16 @@ describe('limits on rooms and sign-ups', () => {
   });
 
   it('counts sign-ups per client address (X-Forwarded-For behind TRUST_PROXY), on every instance', async () => {
+    // Addresses of this run only: the buckets outlive a run in the shared Redis for a minute.
+    const run = randomUUID().slice(0, 4);
+    const [first, second] = [`2001:db8:${run}::1`, `2001:db8:${run}::2`];
     const fromOne: number[] = [];
     for (let i = 0; i < 5; i++) {
-      fromOne.push((await signUp('192.0.2.7', instances[i % 2].url)).status);
+      fromOne.push((await signUp(first, instances[i % 2].url)).status);
     }
     expect(fromOne).toEqual([201, 201, 201, 201, 429]);
     // Another address is not held back by the first one.
-    expect((await signUp('192.0.2.8')).status).toBe(201);
+    expect((await signUp(second)).status).toBe(201);
   });
 });
 

@@ -6,6 +6,7 @@ import type { MessageResponse } from '../src/messages/message.response.js';
 import { auth, createUser, type TestUser } from './factories/users.js';
 import { startInstances, stopInstances, useInstances, type Instance } from './setup/instances.js';
 import { closeAllClients, connect, Inbox, request as act, sleep, type ChatClient } from './setup/sockets.js';
+import { waitUntil } from './setup/wait.js';
 
 // §6: read markers, unread counts and receipts, over two instances.
 describe('read state', () => {
@@ -222,9 +223,23 @@ describe('read state as rooms change', () => {
         roomId,
         bob.id,
       ]);
-      const marking = request(two).post(`/rooms/${roomId}/read`).set(auth(bob)).send({ seq: 2 });
-      const answered = marking.then((response) => response.body);
-      await sleep(300); // waiting for the row
+      const answered = request(two)
+        .post(`/rooms/${roomId}/read`)
+        .set(auth(bob))
+        .send({ seq: 2 })
+        .then((response) => response.body);
+      // Committed only once the marker's statement is waiting for the row
+      // (statistics are read afresh: a transaction keeps its first snapshot).
+      const waiting = async () => {
+        await db.query('SELECT pg_stat_clear_snapshot()');
+        const { rowCount } = await db.query(
+          `SELECT 1 FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'
+             AND query LIKE '%room_participants%' AND pid <> pg_backend_pid()`,
+        );
+        return rowCount! > 0;
+      };
+      await waitUntil(waiting, 5_000, 'the marker statement to wait for the row');
       await db.query('COMMIT');
       expect(await answered).toEqual({ roomId, userId: bob.id, lastReadSeq: 3 });
     } finally {

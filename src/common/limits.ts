@@ -20,6 +20,7 @@ export const HTTP_TIMEOUTS = {
 
 /**
  * The largest `seq` or `rev` a room can reach (Postgres `integer`): a client
- * value above it is refused, not handed to Postgres, which would fail on it.
+ * value above it is refused or capped, never handed to Postgres, which
+ * would fail on it.
  */
 export const MAX_COUNTER = 2_147_483_647;

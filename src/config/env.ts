@@ -175,9 +175,9 @@ export class Env extends DatabaseEnv {
    * How often an instance tells Redis it is alive; one silent for three
    * intervals is dead and its users go offline. At most 7,000 ms, so a
    * killed instance's users are shown offline within §8's 30 s: three
-   * intervals to go stale, one more for a survivor to notice (28 s), and
-   * time left to store and announce it (7,500 would spend the whole 30 s
-   * on noticing).
+   * intervals to go stale, one more for a survivor to notice (28 s, plus
+   * the beats' own round trips), and time left to store and announce it
+   * (7,500 would spend the whole 30 s on noticing).
    */
   @ToInt()
   @IsInt()

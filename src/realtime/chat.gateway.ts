@@ -108,7 +108,11 @@ export class ChatGateway
    * after its token was read, did not reach it: Socket.IO disconnects only
    * sockets that have connected, and the user's channel may not have been
    * subscribed yet. So the token is read once more now that the socket is
-   * connected and subscribed: any later revocation reaches it as an event.
+   * connected and subscribed: a later revocation reaches it as an event.
+   * (Not when Redis took longer than the adapter's JOIN_WAIT_MS to confirm
+   * the subscription: the handshake goes on without it, and what is
+   * published before it holds is missed, a revocation as any broadcast.)
+   * Room-mates may see a revoked socket online for that read's time.
    */
   private async recheckToken(socket: ChatSocket): Promise<void> {
     const token = (socket.handshake.auth as { token?: unknown }).token;

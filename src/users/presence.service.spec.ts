@@ -6,14 +6,19 @@ import { PresenceService } from './presence.service.js';
 import type { UsersRepository } from './users.repository.js';
 
 /** The service over an in-process store, a repository that records writes and a broadcaster that records sends. */
-function setUp() {
+function setUp({ failures = 0 } = {}) {
   const store = new LocalPresenceStore();
   const steps: string[] = [];
   const sent: { event: PresenceEvent; to: readonly string[] }[] = [];
+  let failing = failures;
   const users = {
     setLastSeen: (userId: string, at: Date) => {
+      if (failing-- > 0) {
+        steps.push(`failed ${userId}`);
+        return Promise.reject(new Error('Connection terminated'));
+      }
       steps.push(`stored ${userId} ${at.toISOString()}`);
-      return Promise.resolve();
+      return Promise.resolve(at);
     },
     roomMateIds: () => Promise.resolve(['bob', 'carol']),
   } as unknown as UsersRepository;
@@ -29,6 +34,14 @@ function setUp() {
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+async function waitFor(done: () => boolean, timeoutMs = 3_000): Promise<void> {
+  for (const start = Date.now(); !done(); await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(`not within ${timeoutMs} ms`);
+    }
+  }
+}
 
 describe('PresenceService', () => {
   it("tells the user's room-mates, and stores the departure before saying so", async () => {
@@ -58,6 +71,33 @@ describe('PresenceService', () => {
     service.socketDisconnected('alice');
     await service.handOver();
     expect(sent.map((s) => s.event.online)).toEqual([false]);
+  });
+
+  it('tries an announcement again while Postgres does not answer, until it goes out', async () => {
+    const { service, steps, sent } = setUp({ failures: 2 });
+    service.socketConnected('alice');
+    await settle();
+    service.socketDisconnected('alice');
+    await waitFor(() => sent.length === 2);
+    expect(steps).toEqual([
+      'sent alice true',
+      'failed alice',
+      'failed alice',
+      expect.stringMatching(/^stored/),
+      'sent alice false',
+    ]);
+  });
+
+  it('leaves an announcement it cannot make to a newer change of the user, which says how things are now', async () => {
+    const { service, steps, sent } = setUp({ failures: 1 });
+    service.socketConnected('alice');
+    await settle();
+    service.socketDisconnected('alice'); // fails, waits to be tried again…
+    await waitFor(() => steps.includes('failed alice'));
+    service.socketConnected('alice'); // …and is overtaken: Alice is back
+    await waitFor(() => sent.length === 2);
+    expect(sent.map((s) => s.event.online)).toEqual([true, true]);
+    expect(steps.filter((step) => step.startsWith('stored'))).toEqual([]);
   });
 
   it('hands over at shutdown: users still connected go offline, announced before it resolves', async () => {

@@ -6,8 +6,9 @@ import { PresenceStore, type PresenceChange } from '../presence/presence-store.j
 import { Broadcaster } from '../realtime/broadcaster.js';
 import { UsersRepository } from './users.repository.js';
 
-/** Between the attempts to announce a change: about 16 s in all. */
-const ANNOUNCE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
+/** The first wait before a failed announcement is tried again; it doubles up to the second. */
+const ANNOUNCE_RETRY_MS = 250;
+const ANNOUNCE_RETRY_MAX_MS = 4_000;
 
 /**
  * §8: a user is online while any socket of theirs is connected to any
@@ -78,10 +79,13 @@ export class PresenceService implements OnModuleInit {
 
   private enqueue(change: PresenceChange): void {
     const { userId } = change;
-    const next = (this.announcing.get(userId) ?? Promise.resolve()).then(() => this.announce(change));
+    const superseded = () => this.announcing.get(userId) !== next;
+    const next = (this.announcing.get(userId) ?? Promise.resolve()).then(() =>
+      this.announce(change, superseded),
+    );
     this.announcing.set(userId, next);
     void next.finally(() => {
-      if (this.announcing.get(userId) === next) {
+      if (!superseded()) {
         this.announcing.delete(userId);
       }
     });
@@ -91,12 +95,15 @@ export class PresenceService implements OnModuleInit {
    * Stores the departure, then tells the user's room-mates, unless the user
    * has changed state again meanwhile: a change made on another instance is
    * announced there, and an old one sent after it would undo it for clients.
-   * Tried again while Postgres or Redis does not answer (nothing else would
-   * ever announce this change), until ANNOUNCE_RETRY_DELAYS_MS run out:
-   * within §8's 30 s. Not during shutdown, which waits for announcements.
+   *
+   * Without Postgres (it stores the departure and knows the room-mates) the
+   * change would be lost for good: nothing else announces it. So it is tried
+   * again, less and less often, until it goes out, a newer change of the
+   * user's here takes over (it announces the state as it is then), or the
+   * instance shuts down.
    */
-  private async announce(change: PresenceChange): Promise<void> {
-    for (const delayMs of [...ANNOUNCE_RETRY_DELAYS_MS, null]) {
+  private async announce(change: PresenceChange, superseded: () => boolean): Promise<void> {
+    for (let waitMs = ANNOUNCE_RETRY_MS; ; waitMs = Math.min(2 * waitMs, ANNOUNCE_RETRY_MAX_MS)) {
       try {
         await this.tell(change);
         this.outage.recovered();
@@ -104,23 +111,22 @@ export class PresenceService implements OnModuleInit {
       } catch (error) {
         this.outage.failed(error);
       }
-      if (delayMs === null || this.handingOver.signal.aborted) {
+      const { signal } = this.handingOver;
+      await sleep(waitMs, undefined, { signal, ref: false }).catch(() => undefined);
+      if (signal.aborted || superseded()) {
         return;
       }
-      await sleep(delayMs, undefined, { signal: this.handingOver.signal, ref: false }).catch(() => undefined);
     }
   }
 
   private async tell({ userId, online, at }: PresenceChange): Promise<void> {
-    if (!online) {
-      await this.users.setLastSeen(userId, at);
-    }
+    // The latest departure stored, which may be a later one than this (made on another instance).
+    const lastSeenAt = online ? null : (await this.users.setLastSeen(userId, at)).toISOString();
     const [roomMates, now] = await Promise.all([
       this.users.roomMateIds(userId),
       this.store.onlineAmong([userId]),
     ]);
     if (now.has(userId) === online) {
-      const lastSeenAt = online ? null : at.toISOString();
       this.broadcaster.presence({ type: 'presence', userId, online, lastSeenAt }, roomMates);
     }
   }

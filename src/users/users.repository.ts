@@ -56,13 +56,21 @@ export class UsersRepository {
     );
   }
 
-  /** Never moves back: a late report of an older departure leaves a newer one in place. */
-  async setLastSeen(userId: string, at: Date): Promise<void> {
-    await this.sql.query(
-      `UPDATE users SET last_seen_at = $2
-       WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2)`,
+  /**
+   * Never moves back: a late report of an older departure leaves a newer one
+   * in place. Answers the departure stored after it (`at`, or a later one).
+   */
+  async setLastSeen(userId: string, at: Date): Promise<Date> {
+    const [row] = await this.sql.query<{ last_seen_at: Date | null }>(
+      `WITH moved AS (
+         UPDATE users SET last_seen_at = $2
+         WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2)
+         RETURNING last_seen_at
+       )
+       SELECT COALESCE((SELECT last_seen_at FROM moved), (SELECT last_seen_at FROM users WHERE id = $1)) AS last_seen_at`,
       [userId, at],
     );
+    return row?.last_seen_at ?? at;
   }
 
   /** Everyone who shares at least one room with the user, not the user. */
