@@ -2,7 +2,8 @@ import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/error.response.js';
 import { Authenticator } from './authenticator.js';
-import { CurrentUser } from './current-user.decorator.js';
+import { CurrentClaims, CurrentUser } from './current-user.decorator.js';
+import type { TokenClaims } from './token.service.js';
 import { TokenResponse } from './token.response.js';
 
 @ApiTags('auth')
@@ -19,8 +20,8 @@ export class AuthController {
     type: TokenResponse,
     description: 'A fresh token; the old one stays valid until it expires',
   })
-  async refresh(@CurrentUser() callerId: string): Promise<TokenResponse> {
-    const { token, expiresAt } = await this.authenticator.refresh(callerId);
+  refresh(@CurrentClaims() claims: TokenClaims): TokenResponse {
+    const { token, expiresAt } = this.authenticator.refresh(claims);
     return { token, expiresAt: expiresAt.toISOString() };
   }
 

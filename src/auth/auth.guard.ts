@@ -33,6 +33,7 @@ export class AuthGuard implements CanActivate {
       );
     }
     request.userId = claims.userId;
+    request.claims = claims;
     return true;
   }
 }
