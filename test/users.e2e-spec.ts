@@ -83,8 +83,12 @@ describe('users over HTTP', () => {
       ['nothing but combining marks', { name: '\u0301\u0301' }, 'visible'],
       ['an avatar that is not a URL', { name: 'A', avatar: 'not a url' }, 'avatar'],
       ['a non-http avatar', { name: 'A', avatar: 'javascript:alert(1)' }, 'avatar'],
+      ['a NUL in the avatar', { name: 'A', avatar: 'https://x.io/\u0000' }, 'NUL'],
+      ['an unpaired surrogate in the avatar', { name: 'A', avatar: 'https://x.io/?q=\ud800' }, 'surrogate'],
       ['an avatar over 2048 characters', { name: 'A', avatar: `https://x.io/${'a'.repeat(2040)}` }, 'avatar'],
       ['an unknown field', { name: 'A', admin: true }, 'admin'],
+      ['a field named constructor', { name: 'A', constructor: 1 }, 'constructor'],
+      ['a field named __proto__', JSON.parse('{"name": "A", "__proto__": {"admin": true}}'), '__proto__'],
     ])('refuses %s with 400 naming the field', async (_, body, field) => {
       const response = await request(url).post('/users').send(body).expect(400);
       expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });

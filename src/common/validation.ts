@@ -19,6 +19,13 @@ const validatorOptions: ValidatorOptions = {
 const MAX_DEPTH = 8;
 const MAX_ARRAY_ITEMS = 1_000;
 
+/**
+ * Field names class-transformer drops without a word (it guards the
+ * prototype), so the whitelist never sees them: refused here as any unknown
+ * field is, instead of accepted.
+ */
+const UNSEEN_KEYS = ['__proto__', 'constructor'];
+
 /** What is wrong with the payload's shape, in one pass that stops at the first problem. */
 function shapeProblem(payload: unknown): string | null {
   const pending: [unknown, number][] = [[payload, 0]];
@@ -33,6 +40,10 @@ function shapeProblem(payload: unknown): string | null {
     const children = Array.isArray(value) ? value : Object.values(value);
     if (Array.isArray(value) && value.length > MAX_ARRAY_ITEMS) {
       return `payload arrays must hold at most ${MAX_ARRAY_ITEMS} items`;
+    }
+    const unseen = UNSEEN_KEYS.find((key) => Object.hasOwn(value, key));
+    if (unseen !== undefined) {
+      return `property ${unseen} should not exist`;
     }
     for (const child of children) {
       pending.push([child, depth + 1]);

@@ -23,5 +23,6 @@ export class CreateUserDto {
   @IsString()
   @MaxLength(2048)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @StorableText() // a URL may carry what Postgres cannot store: isURL lets a NUL through
   avatar?: string | null;
 }
