@@ -25,6 +25,21 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...valid, PRESENCE_HEARTBEAT_MS: 'soon' })).toThrow(/PRESENCE_HEARTBEAT_MS/);
   });
 
+  it('refuses values the service would start with and then fail on', () => {
+    for (const [name, value] of [
+      ['DATABASE_POOL_SIZE', '1'], // the migration lock and the migrations need a connection each
+      ['TOKEN_TTL', '0'], // every token expired when issued
+      ['TOKEN_TTL', '0d'],
+      ['SHUTDOWN_TIMEOUT_MS', '3000000000'], // past a timer's range: no drain at all
+    ]) {
+      expect(() => validateEnv({ ...valid, [name]: value })).toThrow(new RegExp(name));
+    }
+    expect(validateEnv({ ...valid, DATABASE_POOL_SIZE: '2', TOKEN_TTL: '90m' })).toMatchObject({
+      DATABASE_POOL_SIZE: 2,
+      TOKEN_TTL: '90m',
+    });
+  });
+
   it('names every bad variable', () => {
     const attempt = () =>
       validateEnv({ ...valid, PORT: 'eighty', AUTH_SECRET: 'short', DATABASE_URL: 'mysql://x' });

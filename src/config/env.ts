@@ -32,9 +32,10 @@ export class DatabaseEnv {
   @IsNotEmpty()
   DATA_DIR = './data';
 
+  /** At least 2: at start the migration lock holds one connection while the migrations run on another. */
   @ToInt()
   @IsInt()
-  @Min(1)
+  @Min(2)
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 }
@@ -85,8 +86,10 @@ export class Env extends DatabaseEnv {
   @MinLength(32, { message: 'AUTH_SECRET must be at least 32 characters' })
   AUTH_SECRET?: string;
 
-  /** How long a token is valid: seconds, or a number with s, m, h or d. */
-  @Matches(/^\d+[smhd]?$/, { message: 'TOKEN_TTL must be a duration such as 3600, 90m, 12h or 30d' })
+  /** How long a token is valid: seconds, or a number with s, m, h or d (not 0: no token would ever be valid). */
+  @Matches(/^[1-9]\d{0,5}[smhd]?$/, {
+    message: 'TOKEN_TTL must be a duration above 0 such as 3600, 90m, 12h or 30d',
+  })
   TOKEN_TTL = '30d';
 
   /**
@@ -154,9 +157,15 @@ export class Env extends DatabaseEnv {
   @IsNotEmpty()
   TRUST_PROXY?: string;
 
+  /**
+   * At most 10 minutes (beyond 2^31 ms Node's timers fire at once, which
+   * would skip the drain). Keep it 5 s under the orchestrator's grace period
+   * (compose: stop_grace_period, 20 s), or the drain is killed midway.
+   */
   @ToInt()
   @IsInt()
   @Min(0)
+  @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
   /**
