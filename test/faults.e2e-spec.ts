@@ -285,7 +285,11 @@ describe('when the link to Redis stops answering without closing', () => {
       content: 'while the link was silent',
     })) as any;
     expect(during.status).toBe('success');
-    await sleep(18_000); // longer than two unanswered heartbeats after a quiet one
+    // Not ready while Redis does not answer, said within a probe's patience rather than left hanging.
+    const probing = Date.now();
+    expect(await readiness(two)).toBe(503);
+    expect(Date.now() - probing).toBeLessThan(3_000);
+    await sleep(16_000); // with the above, longer than two unanswered heartbeats after a quiet one
     await proxy.restore();
 
     await benInbox.waitFor(

@@ -2,11 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server } from 'socket.io';
 import type { Adapter } from 'socket.io-adapter';
+import { withTimeout } from '../common/with-timeout.js';
 import { AppConfig } from '../config/app-config.js';
 import { BackplaneCounters } from './backplane-counters.js';
+import { ClusterShardSubscribers } from './cluster-shard-subscribers.js';
 import type { HeldPublishes } from './publish-retry.js';
 import { RedisConnections } from './redis-connections.js';
 import { countDeliveries, ShardedUserAdapter } from './sharded-adapter.js';
+
+/** How long readiness waits for Redis to answer PING. */
+const PING_TIMEOUT_MS = 1_000;
 
 export interface BackplaneHealth {
   up: boolean;
@@ -147,14 +152,27 @@ export class RedisBackplane extends Backplane {
     return this.redis.heldPublishes;
   }
 
-  /** Up when the command connection answers and the adapter's pub/sub links are connected. */
+  /**
+   * Up when the command connection answers and the adapter's pub/sub links
+   * are connected (on a cluster, the sharded subscriber's link to every
+   * master too: those carry the broadcasts). A Redis that hangs instead of
+   * refusing is down after PING_TIMEOUT_MS, not a readiness probe left
+   * waiting (and counted as work a shutdown waits for).
+   */
   async health(): Promise<BackplaneHealth> {
-    const links = { pub: this.redis.pub.status, sub: this.redis.sub.status };
+    const { shardSub } = this.redis;
+    const links = {
+      pub: this.redis.pub.status,
+      sub: this.redis.sub.status,
+      ...(shardSub instanceof ClusterShardSubscribers && { shards: shardSub.status }),
+    };
     try {
-      await this.redis.commands.ping();
+      await withTimeout(this.redis.commands.ping(), PING_TIMEOUT_MS, () => {
+        throw new Error(`Redis did not answer PING within ${PING_TIMEOUT_MS} ms`);
+      });
     } catch (error) {
       return { up: false, details: { message: (error as Error).message, ...links } };
     }
-    return { up: links.pub === 'ready' && links.sub === 'ready', details: links };
+    return { up: Object.values(links).every((status) => status === 'ready'), details: links };
   }
 }
