@@ -27,6 +27,13 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 # Owned by root and read-only for the app user: the process cannot rewrite its own code.
 COPY --from=build /app/dist ./dist
+# tini as PID 1 wherever the image runs (docker run, Kubernetes), not only under
+# compose's `init: true`: the kernel ignores a signal PID 1 has no handler for,
+# and Nest re-raises SIGTERM on itself once shut down.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+# Without DATABASE_URL the embedded database and the local secret live in DATA_DIR
+# (./data): the one directory the app user may write (mount a volume there to keep them).
+RUN mkdir -p /app/data && chown node:node /app/data
 
 USER node
 EXPOSE 3000
@@ -37,4 +44,5 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
 # `npm run start:prod`, run directly: node as the process that gets SIGTERM (npm would stand in between).
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]

@@ -631,12 +631,13 @@ function buildEnv(
 }
 
 /**
- * SIGTERM grace before SIGKILL: 10 s, or longer when the app is told to drain
- * longer (it drains for SHUTDOWN_TIMEOUT_MS and gives up 5 s after that).
+ * SIGTERM grace before SIGKILL: what the app may take, its drain
+ * (SHUTDOWN_TIMEOUT_MS, 10 s unless set) and the 5 s after which it gives
+ * up, and at least 10 s.
  */
 function defaultStopTimeout(env: Env): number {
-  const drainMs = Number(env.SHUTDOWN_TIMEOUT_MS);
-  return Number.isFinite(drainMs) && drainMs > 0 ? Math.max(10_000, drainMs + 5_000) : 10_000;
+  const drainMs = env.SHUTDOWN_TIMEOUT_MS ? Number(env.SHUTDOWN_TIMEOUT_MS) : 10_000;
+  return Number.isFinite(drainMs) ? Math.max(10_000, drainMs + 5_000) : 15_000;
 }
 
 /** Create the database named in DATABASE_URL if it is missing (the app only migrates). */
