@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Redis } from 'ioredis';
+import { io } from 'socket.io-client';
 import { metricValue } from '../scripts/metrics-text.js';
 import { endSubscriberConnections } from '../src/redis/subscriber-heartbeat.js';
 import { createRoom, history } from './factories/rooms.js';
@@ -233,6 +234,20 @@ describe('graceful shutdown', () => {
         content: 'late',
       })) as any;
       expect(late.error.code).toBe('unavailable');
+      // A handshake meanwhile has its connection closed, which clients retry (a refusal they would not).
+      const newcomer = io(instance.url, {
+        auth: { token: alice.token },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      const outcome = await new Promise((resolve) => {
+        newcomer.once('connect', () => resolve('connected'));
+        newcomer.once('connect_error', (error) => resolve(`refused: ${error.message}`));
+        newcomer.io.once('close', (reason) => resolve(reason));
+      });
+      newcomer.close();
+      expect(outcome).toBe('transport close');
 
       await postgres.restore();
       const ack = (await inFlight) as any;

@@ -60,7 +60,16 @@ export class ChatGateway
   }
 
   /** Null when the socket may connect, else the handshake's refusal. */
-  private async admit(socket: ChatSocket): Promise<'unauthorized' | 'too_many_connections' | null> {
+  private async admit(
+    socket: ChatSocket,
+  ): Promise<'unauthorized' | 'too_many_connections' | 'unavailable' | null> {
+    if (this.drain.isDraining) {
+      // Closed, not refused: a refused handshake is not retried by Socket.IO
+      // clients, a closed connection is, through the load balancer, once
+      // this instance has stopped listening.
+      socket.conn.close();
+      return 'unavailable';
+    }
     const claims = await this.authenticator.authenticate(
       (socket.handshake.auth as { token?: unknown }).token,
     );
