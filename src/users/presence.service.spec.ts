@@ -2,6 +2,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { LocalPresenceStore } from '../presence/presence-store.js';
 import type { Broadcaster } from '../realtime/broadcaster.js';
 import type { PresenceEvent } from '../realtime/events.js';
+import { waitUntil } from '../../test/setup/wait.js';
 import { PresenceService } from './presence.service.js';
 import type { UsersRepository } from './users.repository.js';
 
@@ -34,14 +35,6 @@ function setUp({ failures = 0 } = {}) {
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-async function waitFor(done: () => boolean, timeoutMs = 3_000): Promise<void> {
-  for (const start = Date.now(); !done(); await new Promise((resolve) => setTimeout(resolve, 10))) {
-    if (Date.now() - start > timeoutMs) {
-      throw new Error(`not within ${timeoutMs} ms`);
-    }
-  }
-}
 
 describe('PresenceService', () => {
   it("tells the user's room-mates, and stores the departure before saying so", async () => {
@@ -78,7 +71,7 @@ describe('PresenceService', () => {
     service.socketConnected('alice');
     await settle();
     service.socketDisconnected('alice');
-    await waitFor(() => sent.length === 2);
+    await waitUntil(() => sent.length === 2, 3_000, 'the announcements');
     expect(steps).toEqual([
       'sent alice true',
       'failed alice',
@@ -93,9 +86,9 @@ describe('PresenceService', () => {
     service.socketConnected('alice');
     await settle();
     service.socketDisconnected('alice'); // fails, waits to be tried again…
-    await waitFor(() => steps.includes('failed alice'));
+    await waitUntil(() => steps.includes('failed alice'), 3_000, 'a failed attempt');
     service.socketConnected('alice'); // …and is overtaken: Alice is back
-    await waitFor(() => sent.length === 2);
+    await waitUntil(() => sent.length === 2, 3_000, 'the announcements');
     expect(sent.map((s) => s.event.online)).toEqual([true, true]);
     expect(steps.filter((step) => step.startsWith('stored'))).toEqual([]);
   });

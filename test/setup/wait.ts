@@ -1,4 +1,4 @@
-import { sleep } from './sockets.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Polls `check` until it holds (a check that throws counts as not yet),
