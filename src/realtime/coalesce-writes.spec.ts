@@ -1,0 +1,101 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket as TcpSocket } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { coalesceWrites } from './coalesce-writes.js';
+
+/** A real Socket.IO server and websocket client; each test gets the server's side of one connection. */
+describe('coalesceWrites', () => {
+  let http: HttpServer;
+  let server: Server;
+  let client: ClientSocket;
+  let socket: Socket;
+  /** Calls that hand bytes to the kernel on the server's TCP socket: one system call each. */
+  let tcpWrites: number;
+
+  beforeEach(async () => {
+    http = createServer();
+    server = new Server(http);
+    server.engine.on('connection', coalesceWrites);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const connected = new Promise<Socket>((resolve) => server.on('connection', resolve));
+    const { port } = http.address() as AddressInfo;
+    client = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true });
+    socket = await connected;
+    const tcp = (socket.conn.transport as unknown as { socket: { _socket: TcpSocket } }).socket._socket;
+    tcpWrites = 0;
+    const methods = tcp as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    for (const method of ['_write', '_writev'] as const) {
+      const write = methods[method].bind(tcp);
+      methods[method] = (...args) => {
+        tcpWrites++;
+        write(...args);
+      };
+    }
+  });
+
+  afterEach(async () => {
+    client.disconnect();
+    await server.close();
+  });
+
+  /** The events the client receives, in order, until it has `count`. */
+  const received = (count: number) =>
+    new Promise<unknown[]>((resolve) => {
+      const events: unknown[] = [];
+      client.onAny((event, value) => {
+        events.push([event, value]);
+        if (events.length === count) {
+          resolve(events);
+        }
+      });
+    });
+
+  it('writes the packets emitted in one turn in one system call, in order', async () => {
+    const events = received(3);
+    socket.emit('a', 1);
+    socket.emit('b', 2);
+    socket.emit('c', 3);
+    expect(await events).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
+    expect(tcpWrites).toBe(1);
+  });
+
+  it('includes what the turn emits after awaiting settled promises (an ack after its broadcast)', async () => {
+    const events = received(2);
+    socket.emit('message_created', 'm');
+    await Promise.resolve().then(() => undefined);
+    socket.emit('ack', 'm');
+    expect(await events).toEqual([
+      ['message_created', 'm'],
+      ['ack', 'm'],
+    ]);
+    expect(tcpWrites).toBe(1);
+  });
+
+  it('holds nothing past its turn: a later turn is written on its own', async () => {
+    const first = received(1);
+    socket.emit('a', 1);
+    expect(await first).toEqual([['a', 1]]);
+    client.offAny();
+    const second = received(1);
+    setImmediate(() => socket.emit('b', 2));
+    expect(await second).toEqual([['b', 2]]);
+    expect(tcpWrites).toBe(2);
+  });
+
+  it('still answers acks and closes after flushing what is pending', async () => {
+    const reply = client.timeout(2_000).emitWithAck('ping', 'x');
+    socket.on('ping', (value: string, ack: (answer: string) => void) => ack(`pong ${value}`));
+    expect(await reply).toBe('pong x');
+    const last = received(1);
+    const closed = new Promise((resolve) => client.once('disconnect', resolve));
+    socket.emit('bye', 1);
+    socket.conn.close();
+    expect(await last).toEqual([['bye', 1]]);
+    expect(await closed).toBe('transport close');
+  });
+});
