@@ -4,8 +4,8 @@ import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
-import { LoggerModule } from 'nestjs-pino';
-import { loggerParams, type LogOutput } from './logging/logging.js';
+import type { LogOutput } from './logging/logging.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -21,7 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config, logOutput)),
+        LoggingModule.forRoot(config, logOutput),
         MetricsModule,
         ModesModule.forRoot(config),
         LifecycleModule,

@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
+import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../src/app.js';
+import { RoomsService } from '../src/rooms/rooms.service.js';
 import { createRoom } from './factories/rooms.js';
 import { auth, createUser } from './factories/users.js';
 import { closeAllClients, connect, request as emit } from './setup/sockets.js';
@@ -66,5 +68,27 @@ describe('logs', () => {
     expect(all).not.toContain(alice.token);
     expect(all).not.toContain(alice.token.split('.').at(-1));
     expect(all).not.toContain(content);
+  });
+
+  it("logs a failure with the request's id, which the 500's body repeats, and not its details in the body", async () => {
+    const alice = await createUser(url, 'Alice');
+    const failing = jest
+      .spyOn(app.get(RoomsService), 'listForUser')
+      .mockRejectedValueOnce(new Error('the disk is on fire'));
+    const response = await request(url)
+      .get('/rooms')
+      .set(auth(alice))
+      .set('X-Request-Id', 'req-that-fails-2')
+      .expect(500);
+    failing.mockRestore();
+    expect(response.body).toEqual({
+      statusCode: 500,
+      message: 'Internal server error',
+      error: 'Internal Server Error',
+      requestId: 'req-that-fails-2',
+    });
+    const failure = parsed().find((e) => e.level === 50 && e.requestId === 'req-that-fails-2');
+    expect(failure).toMatchObject({ context: 'HTTP', msg: 'GET /rooms failed (request req-that-fails-2)' });
+    expect(failure!.stack).toContain('the disk is on fire');
   });
 });

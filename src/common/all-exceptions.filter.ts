@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { Logger as PinoLogger } from 'pino';
 import { STATUS_CODES } from 'node:http';
 import { HTTP_STATUS_BY_CODE } from './chat-error.js';
 import { toChatError } from './to-chat-error.js';
@@ -7,7 +8,7 @@ import { toChatError } from './to-chat-error.js';
 /**
  * Catches everything thrown on the HTTP side, so every error leaves as Nest's
  * `{ statusCode, message, error }`. Unexpected failures are logged with a
- * request id that the body repeats (the one on every log line of the request), and their details never reach the client.
+ * request id that the body repeats (the one on the request's log lines), and their details never reach the client.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -34,13 +35,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const status = HTTP_STATUS_BY_CODE[error.code];
       return [status, httpError(status, error.details ?? error.message)];
     }
-    // The id pino-http gave the request: the body repeats what every log line of it carries.
-    const { id } = request as Request & { id?: string | number };
+    // The id pino-http gave the request: the body repeats what its log lines carry.
+    const { id, log } = request as Request & { id?: string | number; log?: PinoLogger };
     const requestId = id === undefined ? 'unknown' : String(id);
-    this.logger.error(
-      `${request.method} ${request.url} failed (request ${requestId})`,
-      exception instanceof Error ? exception.stack : String(exception),
-    );
+    const message = `${request.method} ${request.url} failed (request ${requestId})`;
+    const stack = exception instanceof Error ? exception.stack : String(exception);
+    if (log) {
+      // The request's own logger: the line carries `requestId` as a field.
+      log.error({ context: 'HTTP', stack }, message);
+    } else {
+      this.logger.error(message, stack);
+    }
     return [500, { ...httpError(500, 'Internal server error'), requestId }];
   }
 }

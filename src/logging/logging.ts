@@ -1,8 +1,8 @@
 import type { Params } from 'nestjs-pino';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { DestinationStream, Level } from 'pino';
+import { pino, type DestinationStream, type Level } from 'pino';
+import { pinoHttp, type HttpLogger, type Options as HttpLoggerOptions } from 'pino-http';
 import type { AppConfig } from '../config/app-config.js';
 import type { LogLevel } from '../config/env.js';
 
@@ -33,33 +33,55 @@ export interface LogOutput {
   stream?: DestinationStream;
 }
 
+/** The service's logging, set up once per application. */
+export interface AppLogging {
+  /** nestjs-pino's: Nest's logger (and `PinoLogger`) writing through the same pino logger. */
+  moduleParams: Params;
+  /** pino-http, mounted in front of the routes: each request's id, header and `request completed` line. */
+  requestLogging: HttpLogger;
+}
+
 /**
- * nestjs-pino's settings: one JSON object per line (LOG_FORMAT=json, the
- * default in production) or pino-pretty's coloured lines, at LOG_LEVEL. Every
- * HTTP request gets an id (the caller's `X-Request-Id` when sane, else a new
- * one), answered in `X-Request-Id` and carried as `requestId` by every line
- * logged while serving it. Bodies are never logged; credentials are redacted.
+ * One JSON object per line (LOG_FORMAT=json, the default in production) or
+ * pino-pretty's coloured lines, at LOG_LEVEL. Every HTTP request gets an id
+ * (the caller's `X-Request-Id` when sane, else a new one), answered in
+ * `X-Request-Id` and carried as `requestId` by the request's own lines
+ * (`request completed`, and a failure's, which logs through `request.log`).
+ * Bodies are never logged; credentials are redacted.
+ *
+ * nestjs-pino would also tie every other line logged while a request is
+ * served to it, through AsyncLocalStorage; on Node 20 that turns on a hook
+ * for every promise the process makes from the first request on, and cost
+ * the socket path 8 % of an instance's CPU per message (README,
+ * Performance). So its own per-request middleware is mounted nowhere
+ * (`forRoutes: []`) and pino-http runs on its own.
  */
-export function loggerParams(config: AppConfig, output: LogOutput = {}): Params {
+export function createLogging(config: AppConfig, output: LogOutput = {}): AppLogging {
   const pretty = !config.logJson && !output.stream && prettyAvailable();
-  const options = {
-    level: output.silent ? 'silent' : PINO_LEVEL[config.logLevel],
-    redact: REDACTED,
+  const logger = pino(
+    {
+      level: output.silent ? 'silent' : PINO_LEVEL[config.logLevel],
+      redact: REDACTED,
+      ...(pretty && { transport: { target: 'pino-pretty', options: { singleLine: true } } }),
+    },
+    output.stream,
+  );
+  const http: HttpLoggerOptions = {
+    logger,
     quietReqLogger: true,
     customAttributeKeys: { reqId: 'requestId' },
-    genReqId: (request: IncomingMessage, response: ServerResponse) => {
+    genReqId: (request, response) => {
       const given = request.headers['x-request-id'];
       const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
       response.setHeader('X-Request-Id', id);
       return id;
     },
     // Probes and scrapes every few seconds would drown the rest.
-    autoLogging: { ignore: (request: IncomingMessage) => /^\/(health\/|metrics\b)/.test(request.url ?? '') },
+    autoLogging: { ignore: (request) => /^\/(health\/|metrics\b)/.test(request.url ?? '') },
     // The status is what a reader needs of the answer; its headers are noise.
     serializers: { res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }) },
-    ...(pretty && { transport: { target: 'pino-pretty', options: { singleLine: true } } }),
   };
-  return { pinoHttp: output.stream ? [options, output.stream] : options };
+  return { moduleParams: { pinoHttp: http, forRoutes: [] }, requestLogging: pinoHttp(http) };
 }
 
 /**
