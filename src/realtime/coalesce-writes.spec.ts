@@ -65,6 +65,7 @@ describe('coalesceWrites', () => {
   });
 
   it('includes what the turn emits after awaiting settled promises (an ack after its broadcast)', async () => {
+    // A test body runs in a promise job, as a send's continuation after its commit does.
     const events = received(2);
     socket.emit('message_created', 'm');
     await Promise.resolve().then(() => undefined);
@@ -96,6 +97,29 @@ describe('coalesceWrites', () => {
     socket.emit('bye', 1);
     socket.conn.close();
     expect(await last).toEqual([['bye', 1]]);
+    expect(await closed).toBe('transport close');
+  });
+
+  it('flushes at once while closing: an upgrade that completes then closes its new transport straight away', async () => {
+    const last = received(1);
+    socket.emit('bye', 1);
+    socket.conn.close(); // closing: waits for what is buffered to be written
+    // What engine.io does when a client's upgrade packet reaches a closing connection.
+    const conn = socket.conn as unknown as { flush(): void; transport: { close(): void } };
+    conn.flush();
+    conn.transport.close();
+    const nothing = new Promise((resolve) => setTimeout(() => resolve('nothing arrived'), 2_000));
+    expect(await Promise.race([last, nothing])).toEqual([['bye', 1]]);
+  });
+
+  it('closes a connection whose flush throws, instead of ending the process', async () => {
+    const closed = new Promise((resolve) => client.once('disconnect', resolve));
+    Object.assign(socket.conn.transport, {
+      send: () => {
+        throw new Error('a broken transport');
+      },
+    });
+    socket.emit('a', 1);
     expect(await closed).toBe('transport close');
   });
 });
