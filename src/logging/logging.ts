@@ -57,7 +57,8 @@ export interface AppLogging {
  * (`forRoutes: []`) and pino-http runs on its own.
  */
 export function createLogging(config: AppConfig, output: LogOutput = {}): AppLogging {
-  const pretty = !config.logJson && !output.stream && prettyAvailable();
+  // A silent logger (tests) starts no pretty-printing worker thread.
+  const pretty = !output.silent && !config.logJson && !output.stream && prettyAvailable();
   const logger = pino(
     {
       level: output.silent ? 'silent' : PINO_LEVEL[config.logLevel],
