@@ -4,6 +4,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { watchHeartbeat } from './subscriber-heartbeat.js';
 import { ClusterShardSubscribers, type ShardedSubscriber } from './cluster-shard-subscribers.js';
 import { PublishRetry, type HeldPublishes, type PublishShards } from './publish-retry.js';
+import { oneWritePerTurn } from './one-write-per-turn.js';
 import { clusterSlots, oneServer } from './publish-shards.js';
 import { parseRedisTarget, type RedisTarget } from './redis-target.js';
 
@@ -76,8 +77,9 @@ export class RedisConnections implements OnApplicationShutdown {
     const broadcastLink = { reconnectCapMs: BROADCAST_RECONNECT_DELAY_MS };
     const [commands, [pub, held, sharded], sub] = await Promise.all([
       waitReady(connectRedis(target, 'commands')),
-      // Publishes issued in the same tick (one per broadcast) leave in one write.
-      retryFailedPublishes(connectRedis(target, 'pub', { autoPipelining: true, ...broadcastLink })),
+      // Publishes issued in the same turn leave in one write: corked on one
+      // Redis (retryFailedPublishes), auto-pipelined per master on a cluster.
+      retryFailedPublishes(connectRedis(target, 'pub', { autoPipelining: target.cluster, ...broadcastLink })),
       // Named apart from the other instances' so its heartbeat can end it on the server (CLIENT KILL).
       waitReady(connectRedis(target, `sub-${randomBytes(4).toString('hex')}`, broadcastLink)),
     ]);
@@ -124,8 +126,8 @@ export class RedisConnections implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopHeartbeat();
     this.held.forEach((h) => h.close());
-    // Auto-pipelined publishes leave on the next setImmediate; QUIT is sent
-    // at once and would overtake (and fail) the last broadcasts of shutdown.
+    // Auto-pipelined publishes (a cluster's) leave on the next setImmediate;
+    // QUIT is sent at once and would overtake (and fail) the last broadcasts of shutdown.
     await new Promise((resolve) => setImmediate(resolve));
     const clients = [this.commands, this.pub, this.sub];
     if (this.shardSub instanceof ClusterShardSubscribers) {
@@ -197,6 +199,7 @@ function connectRedis(target: RedisTarget, name: string, link: LinkOptions = {})
  */
 async function retryFailedPublishes(client: RedisClient): Promise<[RedisClient, PublishRetry, PublishRetry]> {
   const perSlot = client instanceof Cluster ? clusterSlots(client) : oneServer(client);
+  const beforeSend = client instanceof Redis ? oneWritePerTurn(client) : () => undefined;
   const commands: [string, PublishShards][] = [
     ['PUBLISH', oneServer(client)],
     ['SPUBLISH', perSlot],
@@ -204,7 +207,10 @@ async function retryFailedPublishes(client: RedisClient): Promise<[RedisClient, 
   const [held, sharded] = commands.map(
     ([command, shards]) =>
       new PublishRetry(
-        (channel, message) => client.call(command, channel, message),
+        (channel, message) => {
+          beforeSend();
+          return client.call(command, channel, message);
+        },
         () => client.status === 'ready',
         shards,
         {

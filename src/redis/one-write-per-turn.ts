@@ -1,0 +1,27 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Makes the commands sent on a single Redis link in one turn of the event
+ * loop leave in one write: the link's socket is corked at the first and
+ * uncorked once the turn's callbacks and the promise jobs they queued have
+ * run (a send's broadcast publishes from a promise job). This is what
+ * ioredis's auto-pipelining does too, but that builds a Pipeline per turn
+ * and routes every command through it: twice the client CPU per SPUBLISH
+ * (about 20 against 11 µs, six per turn, on the bench machine). Order is
+ * the link's, unchanged. Call it before each command.
+ */
+export function oneWritePerTurn(client: Redis): () => void {
+  let corked: Redis['stream'] | null = null;
+  const uncork = () => {
+    corked?.uncork();
+    corked = null;
+  };
+  return () => {
+    // The socket in use now: one replaced meanwhile (a reconnect) is still uncorked.
+    if (corked === null && client.stream) {
+      corked = client.stream;
+      corked.cork();
+      process.nextTick(uncork);
+    }
+  };
+}
