@@ -59,6 +59,7 @@ interface Head extends Partial<Control> {
  * from its own broadcasts (which it drops unparsed).
  */
 const CONTROL_MARK = 'c'.charCodeAt(0);
+const NEWLINE = '\n'.charCodeAt(0);
 
 type Publish = (channel: string, message: string) => Promise<unknown>;
 
@@ -264,9 +265,11 @@ export class ShardedUserAdapter extends Adapter {
     if (ours && !control) {
       return; // our own publish: delivered here already
     }
-    const text = message.toString('utf8', this.uid.length);
-    const newline = text.indexOf('\n');
-    const head = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Head;
+    // The packet is decoded from bytes only for the first copy that needs it.
+    const newline = message.indexOf(NEWLINE, this.uid.length);
+    const head = JSON.parse(
+      message.toString('utf8', this.uid.length, newline < 0 ? undefined : newline),
+    ) as Head;
     if (head.c !== undefined && head.r !== undefined) {
       this.lone?.control({ c: head.c, r: head.r, n: head.n }, from, ours);
       return;
@@ -297,7 +300,7 @@ export class ShardedUserAdapter extends Adapter {
     if (this.arrived.size === 0) {
       queueMicrotask(() => this.deliverArrived());
     }
-    this.arrived.set(key, { rooms, except: head.except, packet: text.slice(newline + 1) });
+    this.arrived.set(key, { rooms, except: head.except, packet: message.toString('utf8', newline + 1) });
   }
 
   /** Delivers the broadcasts received since the last call, in the order they first arrived. */
