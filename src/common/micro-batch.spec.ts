@@ -87,7 +87,7 @@ describe('MicroBatch', () => {
       return { batches, group };
     };
 
-    it('starts a write no sooner than that after the last one: what arrives meanwhile leaves together', async () => {
+    it('starts a write no sooner than that after the last one, with the first item after it: what arrived meanwhile rides along', async () => {
       const { batches, group } = spaced();
       const start = Date.now();
       const results = [group.submit(1)];
@@ -95,14 +95,31 @@ describe('MicroBatch', () => {
       results.push(group.submit(2));
       await jest.advanceTimersByTimeAsync(1);
       results.push(group.submit(3));
-      await jest.advanceTimersByTimeAsync(1);
+      await jest.advanceTimersByTimeAsync(3);
+      // The spacing ran out at 4 with nothing submitted since: no timer woke for it.
       expect(batches.map((b) => b.items)).toEqual([[1]]);
-      // Fake setImmediate inside a timer waits one fake ms: the batch leaves at 4 or 5.
-      await jest.advanceTimersByTimeAsync(2);
-      expect(batches.map((b) => b.items)).toEqual([[1], [2, 3]]);
+      const fourth = Date.now();
+      results.push(group.submit(4));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(batches.map((b) => b.items)).toEqual([[1], [2, 3, 4]]);
       expect(batches[0].at).toBe(start);
-      expect(batches[1].at - start).toBeGreaterThanOrEqual(4);
-      await expect(Promise.all(results)).resolves.toEqual([1, 2, 3]);
+      expect(batches[1].at).toBe(fourth);
+      await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4]);
+    });
+
+    it('with nothing more submitted, starts the waiting write at one and a half times the spacing', async () => {
+      const { batches, group } = spaced();
+      const start = Date.now();
+      const results = [group.submit(1)];
+      await jest.advanceTimersByTimeAsync(1);
+      results.push(group.submit(2));
+      await jest.advanceTimersByTimeAsync(4);
+      expect(batches.map((b) => b.items)).toEqual([[1]]);
+      // Fake setImmediate inside a timer waits one fake ms: the batch leaves at 6 or 7.
+      await jest.advanceTimersByTimeAsync(2);
+      expect(batches.map((b) => b.items)).toEqual([[1], [2]]);
+      expect(batches[1].at - start).toBeGreaterThanOrEqual(6);
+      await expect(Promise.all(results)).resolves.toEqual([1, 2]);
     });
 
     it('lets an item that comes after a quiet spell go at once', async () => {

@@ -170,9 +170,10 @@ export class Env extends DatabaseEnv {
 
   /**
    * The least time between two of an instance's group commits: messages
-   * arriving sooner wait for the next one, so under load one statement
-   * stores several. 0: each commit starts as soon as it can (lowest latency,
-   * most CPU per message).
+   * arriving sooner wait for the next one, which starts with the first
+   * message after the spacing (or half as long again after it, when none
+   * comes), so under load one statement stores several. 0: each commit
+   * starts as soon as it can (lowest latency, most CPU per message).
    */
   @ToInt()
   @IsInt()
