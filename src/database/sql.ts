@@ -38,13 +38,19 @@ export abstract class Sql {
 /** A Postgres server, through TypeORM's pool. */
 @Injectable()
 export class PostgresSql extends Sql {
-  prepared<Row extends object>(name: string, text: string, values: unknown[]): Promise<Row[]> {
+  async prepared<Row extends object>(name: string, text: string, values: unknown[]): Promise<Row[]> {
     // Straight on the pg Pool TypeORM opened (its driver's public `master`),
-    // which can name the statement (DataSource.query cannot) and lends a
-    // client for just this query, without a QueryRunner's bookkeeping (it
-    // showed in profiles of the send path).
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
-    return pool.query<Row>({ name, text, values }).then((result) => result.rows);
+    // which can name the statement (DataSource.query cannot), without a
+    // QueryRunner's bookkeeping (it showed in profiles of the send path).
+    // Not pool.query(): that ends the connection on any error, and a
+    // statement that failed on a key (a retried messageId) leaves it fine,
+    // its prepared statements with it. A broken one the pool drops anyway.
+    const client = await ((this.db.driver as PostgresDriver).master as Pool).connect();
+    try {
+      return (await client.query<Row>({ name, text, values })).rows;
+    } finally {
+      client.release();
+    }
   }
 }
 
