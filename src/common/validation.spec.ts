@@ -41,4 +41,11 @@ describe('validatePayload', () => {
       'payload arrays must hold at most 1000 items',
     ]);
   });
+
+  it.each(['constructor', '__proto__', 'hasOwnProperty', 'isPrototypeOf', '__lookupGetter__', 'toString'])(
+    'refuses a field named %s, which the whitelist alone lets through or drops',
+    (key) => {
+      expect(refusal(JSON.parse(`{"name": "x", "${key}": 1}`))).toEqual([`property ${key} should not exist`]);
+    },
+  );
 });

@@ -21,11 +21,14 @@ const MAX_DEPTH = 8;
 const MAX_ARRAY_ITEMS = 1_000;
 
 /**
- * Field names class-transformer drops without a word (it guards the
- * prototype), so the whitelist never sees them: refused here as any unknown
- * field is, instead of accepted.
+ * Field names the whitelist misses, refused here as any unknown field is
+ * instead of accepted: class-transformer drops `__proto__` and
+ * `constructor` without a word (it guards the prototype), and
+ * class-validator looks the others up in a plain object, where
+ * Object.prototype answers for `hasOwnProperty`, `isPrototypeOf` and the
+ * rest.
  */
-const UNSEEN_KEYS = ['__proto__', 'constructor'];
+const UNSEEN_KEYS = Object.getOwnPropertyNames(Object.prototype);
 
 /** What is wrong with the payload's shape, in one pass that stops at the first problem. */
 function shapeProblem(payload: unknown): string | null {
