@@ -3,6 +3,7 @@ import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { coalesceWrites } from './coalesce-writes.js';
+import { countSystemWrites } from '../../test/setup/system-writes.js';
 
 /** A real Socket.IO server and websocket client; each test gets the server's side of one connection. */
 describe('coalesceWrites', () => {
@@ -11,7 +12,7 @@ describe('coalesceWrites', () => {
   let client: ClientSocket;
   let socket: Socket;
   /** Calls that hand bytes to the kernel on the server's TCP socket: one system call each. */
-  let tcpWrites: number;
+  let tcpWrites: { readonly count: number };
 
   beforeEach(async () => {
     http = createServer();
@@ -23,15 +24,7 @@ describe('coalesceWrites', () => {
     client = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true });
     socket = await connected;
     const tcp = (socket.conn.transport as unknown as { socket: { _socket: TcpSocket } }).socket._socket;
-    tcpWrites = 0;
-    const methods = tcp as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
-    for (const method of ['_write', '_writev'] as const) {
-      const write = methods[method].bind(tcp);
-      methods[method] = (...args) => {
-        tcpWrites++;
-        write(...args);
-      };
-    }
+    tcpWrites = countSystemWrites(tcp);
   });
 
   afterEach(async () => {
@@ -61,7 +54,7 @@ describe('coalesceWrites', () => {
       ['b', 2],
       ['c', 3],
     ]);
-    expect(tcpWrites).toBe(1);
+    expect(tcpWrites.count).toBe(1);
   });
 
   it('includes what the turn emits after awaiting settled promises (an ack after its broadcast)', async () => {
@@ -74,7 +67,7 @@ describe('coalesceWrites', () => {
       ['message_created', 'm'],
       ['ack', 'm'],
     ]);
-    expect(tcpWrites).toBe(1);
+    expect(tcpWrites.count).toBe(1);
   });
 
   it('holds nothing past its turn: a later turn is written on its own', async () => {
@@ -85,7 +78,7 @@ describe('coalesceWrites', () => {
     const second = received(1);
     setImmediate(() => socket.emit('b', 2));
     expect(await second).toEqual([['b', 2]]);
-    expect(tcpWrites).toBe(2);
+    expect(tcpWrites.count).toBe(2);
   });
 
   it('still answers acks and closes after flushing what is pending', async () => {
