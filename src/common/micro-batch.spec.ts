@@ -96,7 +96,7 @@ describe('MicroBatch', () => {
       await jest.advanceTimersByTimeAsync(1);
       results.push(group.submit(3));
       await jest.advanceTimersByTimeAsync(3);
-      // The spacing ran out at 4 with nothing submitted since: no timer woke for it.
+      // The spacing ran out at 4 and nothing came since: the write waits for the next item (or the timer at 6).
       expect(batches.map((b) => b.items)).toEqual([[1]]);
       const fourth = Date.now();
       results.push(group.submit(4));

@@ -20,11 +20,11 @@ export interface MicroBatchLimits {
  * Items submitted while fewer than `maxInFlight` batches are running go out
  * on the next turn of the event loop (or, with `minSpacingMs`, once that long
  * has passed since the last write started, see there), together with
- * everything else that arrived meanwhile; items submitted while the limit is reached wait and
- * leave together as soon as a batch finishes (and the spacing allows). At
- * low load a write waits for nobody; under load batches grow instead of
- * queues. Each caller gets its own result, and a batch that fails rejects
- * every item in it.
+ * everything else that arrived meanwhile; items submitted while the limit is
+ * reached wait and leave together as soon as a batch finishes (and the
+ * spacing allows). At low load a write waits for nobody; under load
+ * batches grow instead of queues. Each caller gets its own result, and a
+ * batch that fails rejects every item in it.
  */
 export class MicroBatch<Item, Result> {
   private queue: { item: Item; resolve: (r: Result) => void; reject: (e: unknown) => void }[] = [];
