@@ -23,8 +23,15 @@ const REDACTED = [
   'res.headers["set-cookie"]',
 ];
 
-/** A caller's own request id is kept when it is a plain token; anything else gets a fresh one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * The id of a request or a socket's handshake: the caller's `X-Request-Id`
+ * when it is a plain token, anything else gets a fresh one.
+ */
+export function requestIdFrom(given: string | string[] | undefined): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
 
 export interface LogOutput {
   /** Silences every line (tests). */
@@ -72,8 +79,7 @@ export function createLogging(config: AppConfig, output: LogOutput = {}): AppLog
     quietReqLogger: true,
     customAttributeKeys: { reqId: 'requestId' },
     genReqId: (request, response) => {
-      const given = request.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      const id = requestIdFrom(request.headers['x-request-id']);
       response.setHeader('X-Request-Id', id);
       return id;
     },

@@ -6,11 +6,11 @@ import {
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import { randomUUID } from 'node:crypto';
 import { Authenticator } from '../auth/authenticator.js';
 import { ChatError } from '../common/chat-error.js';
 import { toChatError } from '../common/to-chat-error.js';
 import { Drain } from '../lifecycle/drain.js';
+import { requestIdFrom } from '../logging/logging.js';
 import { Metrics, UNKNOWN_ACTION, type ActionOutcome } from '../metrics/metrics.js';
 import { PresenceService } from '../users/presence.service.js';
 import { Broadcaster } from './broadcaster.js';
@@ -81,7 +81,7 @@ export class ChatGateway
     }
     this.holdPlace(socket, claims.userId);
     socket.data.userId = claims.userId;
-    socket.data.requestId = handshakeRequestId(socket.handshake.headers['x-request-id']);
+    socket.data.requestId = requestIdFrom(socket.handshake.headers['x-request-id']);
     socket.data.expiresAt = claims.expiresAt;
     // Joined before the client is told it is connected: the user's channel
     // is subscribed by then (on this instance's first socket of the user),
@@ -252,9 +252,4 @@ export class ChatGateway
     this.logger.error({ action, err: error }, `${action} failed`);
     return new ChatError('internal', 'Internal error');
   }
-}
-
-/** The client's `X-Request-Id` on the handshake when it is a plain token, else a fresh id. */
-function handshakeRequestId(given: string | string[] | undefined): string {
-  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
 }
